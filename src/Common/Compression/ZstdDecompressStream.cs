@@ -1,0 +1,130 @@
+namespace CacheRegistry.Common.Compression;
+
+/// <summary>
+/// A read-only stream that decompresses zstd frames read from the inner stream. It throws
+/// <see cref="ZstdException"/> on corrupt or truncated input and
+/// <see cref="DecompressedSizeLimitException"/> once more than the allowed bytes come out.
+/// </summary>
+public sealed class ZstdDecompressStream : Stream
+{
+    private const int InputBufferSize = 128 * 1024;
+    // A 2^27 window (128 MiB) is zstd's default ceiling; frames asking for more are refused.
+    private const int MaxWindowLog = 27;
+
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private readonly long _maxOutput;
+    private readonly byte[] _input = new byte[InputBufferSize];
+    private int _inputStart;
+    private int _inputEnd;
+    private bool _innerEnded;
+    private bool _frameComplete = true;
+    private long _produced;
+    private IntPtr _context;
+
+    public ZstdDecompressStream(Stream inner, long maxDecompressedBytes = long.MaxValue, bool leaveOpen = false)
+    {
+        _inner = inner;
+        _leaveOpen = leaveOpen;
+        _maxOutput = maxDecompressedBytes;
+        _context = ZstdNative.CreateDCtx();
+        if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createDCtx failed");
+        ZstdNative.Check(ZstdNative.DCtxSetParameter(_context, ZstdNative.WindowLogMaxParameter, MaxWindowLog));
+    }
+
+    /// <summary>Bytes produced so far.</summary>
+    public long DecompressedLength => _produced;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty) return 0;
+        while (true)
+        {
+            if (_inputStart == _inputEnd && !_innerEnded) Refill(_inner.Read(_input, 0, _input.Length));
+            var produced = Step(buffer);
+            if (produced > 0 || IsAtEnd()) return produced;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty) return 0;
+        while (true)
+        {
+            if (_inputStart == _inputEnd && !_innerEnded) Refill(await _inner.ReadAsync(_input, cancellationToken));
+            var produced = Step(buffer.Span);
+            if (produced > 0 || IsAtEnd()) return produced;
+        }
+    }
+
+    private void Refill(int read)
+    {
+        _inputStart = 0;
+        _inputEnd = read;
+        _innerEnded = read == 0;
+    }
+
+    private bool IsAtEnd()
+    {
+        if (!_innerEnded || _inputStart != _inputEnd) return false;
+        if (!_frameComplete) throw new ZstdException("zstd input ended in the middle of a frame");
+        return true;
+    }
+
+    private unsafe int Step(Span<byte> output)
+    {
+        ObjectDisposedException.ThrowIf(_context == IntPtr.Zero, this);
+        if (_inputStart == _inputEnd && _frameComplete) return 0;
+        fixed (byte* src = _input)
+        fixed (byte* dst = output)
+        {
+            var inBuffer = new ZstdNative.InBuffer { Src = src + _inputStart, Size = (nuint)(_inputEnd - _inputStart), Pos = 0 };
+            var outBuffer = new ZstdNative.OutBuffer { Dst = dst, Size = (nuint)output.Length, Pos = 0 };
+            var hint = ZstdNative.Check(ZstdNative.DecompressStream(_context, &outBuffer, &inBuffer));
+            _inputStart += (int)inBuffer.Pos;
+            _frameComplete = hint == 0;
+            _produced += (long)outBuffer.Pos;
+            if (_produced > _maxOutput) throw new DecompressedSizeLimitException(_maxOutput);
+            return (int)outBuffer.Pos;
+        }
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        Release();
+        if (disposing && !_leaveOpen) _inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Release();
+        if (!_leaveOpen) await _inner.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Release()
+    {
+        if (_context == IntPtr.Zero) return;
+        ZstdNative.FreeDCtx(_context);
+        _context = IntPtr.Zero;
+    }
+
+    ~ZstdDecompressStream() => Release();
+}

@@ -1,0 +1,62 @@
+using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Background;
+
+/// <summary>Writes the hits counted by <see cref="AccessTracker"/> to the database, one transaction per batch.</summary>
+public sealed class AccessFlushService(
+    AccessTracker tracker,
+    IDbContextFactory<CacheDbContext> contexts,
+    IOptions<AccessTrackingOptions> options,
+    ILogger<AccessFlushService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.FlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushSafelyAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        // Shutting down: keep what was counted since the last tick.
+        await FlushSafelyAsync(CancellationToken.None);
+    }
+
+    private async Task FlushSafelyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FlushAsync(tracker.TakeSnapshot(), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not record cache hits; they are dropped");
+        }
+    }
+
+    public async Task FlushAsync(AccessSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.IsEmpty) return;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var hit in snapshot.Blobs)
+        {
+            await db.Blobs.Where(b => b.Digest == hit.Digest).ExecuteUpdateAsync(set => set
+                .SetProperty(b => b.HitCount, b => b.HitCount + hit.Hits)
+                .SetProperty(b => b.LastAccessAt, hit.LastHit), cancellationToken);
+        }
+        foreach (var hit in snapshot.Actions)
+        {
+            await db.ActionEntries.Where(e => e.Namespace == hit.Namespace && e.Key == hit.Key).ExecuteUpdateAsync(set => set
+                .SetProperty(e => e.HitCount, e => e.HitCount + hit.Hits)
+                .SetProperty(e => e.LastAccessAt, hit.LastHit), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogDebug("Recorded hits of {Blobs} blobs and {Actions} action entries", snapshot.Blobs.Count, snapshot.Actions.Count);
+    }
+}

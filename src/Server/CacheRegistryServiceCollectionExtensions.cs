@@ -1,0 +1,67 @@
+using CacheRegistry.Server.Background;
+using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Health;
+using CacheRegistry.Server.Metadata;
+using CacheRegistry.Server.Protocols;
+using CacheRegistry.Server.Storage;
+
+namespace CacheRegistry.Server;
+
+public static class CacheRegistryServiceCollectionExtensions
+{
+    /// <summary>Registers the cache core, the configured metadata and storage backends, and background services.</summary>
+    public static IServiceCollection AddCacheRegistry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CacheRegistryOptions>().BindConfiguration(CacheRegistryOptions.Section);
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        services.AddOptions<CacheLimitsOptions>().BindConfiguration(CacheLimitsOptions.Section);
+        services.AddOptions<CompressionOptions>().BindConfiguration(CompressionOptions.Section);
+        services.AddOptions<AccessTrackingOptions>().BindConfiguration(AccessTrackingOptions.Section);
+
+        // The provider choice shapes the service graph, so it is read now rather than through IOptions.
+        var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
+        Directory.CreateDirectory(registry.DataDirectoryFullPath);
+
+        services.AddCacheMetadata(database, registry);
+        services.AddBlobStore(storage.Provider);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StagingArea>();
+        services.AddSingleton<AccessTracker>();
+        services.AddSingleton<BlobIngestor>();
+        services.AddSingleton<BlobCatalog>();
+        services.AddSingleton<BlobReader>();
+        services.AddSingleton<ContentStore>();
+        services.AddSingleton<ActionCache>();
+
+        services.AddHostedService<AccessFlushService>();
+        services.AddHostedService<StagingCleanupService>();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<RequestErrorHandler>();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+        return services;
+    }
+
+    private static IServiceCollection AddBlobStore(this IServiceCollection services, StorageProvider provider)
+    {
+        switch (provider)
+        {
+            case StorageProvider.FileSystem:
+                services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+                break;
+            case StorageProvider.S3:
+                services.AddSingleton<IBlobStore, S3BlobStore>();
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown storage provider {provider}.");
+        }
+        return services;
+    }
+}

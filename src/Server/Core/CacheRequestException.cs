@@ -1,0 +1,15 @@
+namespace CacheRegistry.Server.Core;
+
+/// <summary>A request the cache refuses; carries the 4xx status the client gets.</summary>
+public class CacheRequestException(int statusCode, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public static CacheRequestException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
+
+    public static CacheRequestException TooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"the content exceeds the limit of {limit} bytes");
+}
+
+public sealed class DigestMismatchException(string expected, string actual)
+    : CacheRequestException(StatusCodes.Status400BadRequest, $"content digest is {actual}, not {expected}");

@@ -1,0 +1,73 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>
+/// The metadata model. Each database provider has a subclass so that each keeps its own migrations
+/// (SQL types differ); the model itself is defined once, here.
+/// </summary>
+public abstract class CacheDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<BlobRecord> Blobs => Set<BlobRecord>();
+
+    public DbSet<NamespaceBlob> NamespaceBlobs => Set<NamespaceBlob>();
+
+    public DbSet<ActionEntry> ActionEntries => Set<ActionEntry>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<BlobRecord>(blob =>
+        {
+            blob.ToTable("blobs");
+            blob.HasKey(b => b.Digest);
+            blob.Property(b => b.Digest).HasMaxLength(64);
+            blob.Property(b => b.Encoding).HasConversion<string>().HasMaxLength(16);
+            blob.HasIndex(b => b.LastAccessAt);
+        });
+        model.Entity<NamespaceBlob>(visibility =>
+        {
+            visibility.ToTable("namespace_blobs");
+            visibility.HasKey(v => new { v.Namespace, v.Digest });
+            visibility.Property(v => v.Namespace).HasMaxLength(64);
+            visibility.HasOne<BlobRecord>().WithMany().HasForeignKey(v => v.Digest).OnDelete(DeleteBehavior.Cascade);
+            visibility.HasIndex(v => v.Digest);
+        });
+        model.Entity<ActionEntry>(entry =>
+        {
+            entry.ToTable("action_entries");
+            entry.HasKey(e => new { e.Namespace, e.Key });
+            entry.Property(e => e.Namespace).HasMaxLength(64);
+            entry.Property(e => e.Key).HasMaxLength(64);
+            entry.HasOne<BlobRecord>().WithMany().HasForeignKey(e => e.ValueDigest).OnDelete(DeleteBehavior.Restrict);
+            entry.HasIndex(e => e.ValueDigest);
+            entry.HasIndex(e => e.LastAccessAt);
+        });
+
+        foreach (var property in model.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
+        {
+            property.SetColumnName(ToSnakeCase(property.Name));
+        }
+    }
+
+    private static string ToSnakeCase(string name)
+    {
+        var result = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) result.Append('_');
+            result.Append(char.ToLowerInvariant(name[i]));
+        }
+        return result.ToString();
+    }
+}
+
+public sealed class SqliteCacheDbContext(DbContextOptions<SqliteCacheDbContext> options) : CacheDbContext(options)
+{
+    // SQLite has no timestamp type that sorts and compares correctly with offsets; store UTC ticks instead.
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
+        configuration.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+}
+
+public sealed class PostgresCacheDbContext(DbContextOptions<PostgresCacheDbContext> options) : CacheDbContext(options);

@@ -1,0 +1,106 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class InitialCreate : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "blobs",
+                columns: table => new
+                {
+                    digest = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    size = table.Column<long>(type: "INTEGER", nullable: false),
+                    stored_size = table.Column<long>(type: "INTEGER", nullable: false),
+                    encoding = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    last_access_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    hit_count = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_blobs", x => x.digest);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "action_entries",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    value_digest = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    last_access_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    hit_count = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_action_entries", x => new { x.@namespace, x.key });
+                    table.ForeignKey(
+                        name: "FK_action_entries_blobs_value_digest",
+                        column: x => x.value_digest,
+                        principalTable: "blobs",
+                        principalColumn: "digest",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "namespace_blobs",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    digest = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_namespace_blobs", x => new { x.@namespace, x.digest });
+                    table.ForeignKey(
+                        name: "FK_namespace_blobs_blobs_digest",
+                        column: x => x.digest,
+                        principalTable: "blobs",
+                        principalColumn: "digest",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_action_entries_last_access_at",
+                table: "action_entries",
+                column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_action_entries_value_digest",
+                table: "action_entries",
+                column: "value_digest");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_blobs_last_access_at",
+                table: "blobs",
+                column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_namespace_blobs_digest",
+                table: "namespace_blobs",
+                column: "digest");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "action_entries");
+
+            migrationBuilder.DropTable(
+                name: "namespace_blobs");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using CacheRegistry.Server;
+using CacheRegistry.Server.Metadata;
+
+// `CacheRegistry.Server migrate` applies database migrations and exits (for a deploy job that runs
+// them before the servers start with CacheRegistry__Database__MigrateOnStartup=false).
+var migrateOnly = args.Length > 0 && args[0] == "migrate";
+var builder = ServerHost.CreateBuilder(migrateOnly ? args[1..] : args);
+var app = ServerHost.Build(builder);
+
+if (migrateOnly)
+{
+    await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+    return;
+}
+
+await ServerHost.StartAsync(app);
+await app.WaitForShutdownAsync();

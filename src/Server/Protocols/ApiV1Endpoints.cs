@@ -1,0 +1,52 @@
+using CacheRegistry.Common.Api;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>CacheRegistry's own API (<c>/api/v1</c>), used by its client and CLI.</summary>
+public static class ApiV1Endpoints
+{
+    /// <summary>Routes that act on one namespace; mapped with and without the namespace prefix.</summary>
+    public static void MapApiV1NamespaceRoutes(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/cas/find-missing", FindMissingAsync);
+    }
+
+    /// <summary>Operator routes that look across namespaces.</summary>
+    public static void MapApiV1AdminRoutes(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/v1/blobs/{digest}", DescribeBlobAsync);
+    }
+
+    private static async Task<IResult> FindMissingAsync(HttpContext context, ContentStore cas, IOptions<CacheLimitsOptions> limits)
+    {
+        var ns = RouteValues.Namespace(context);
+        FindMissingRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<FindMissingRequest>(context.RequestAborted);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw CacheRequestException.BadRequest($"invalid JSON: {e.Message}");
+        }
+        if (request?.Digests is null) throw CacheRequestException.BadRequest("expected {\"digests\": [\"<sha256>\", ...]}");
+        if (request.Digests.Count > limits.Value.MaxFindMissingDigests)
+        {
+            throw CacheRequestException.BadRequest($"at most {limits.Value.MaxFindMissingDigests} digests per request");
+        }
+
+        var digests = request.Digests.Select(d => RouteValues.Digest(d)).ToList();
+        var missing = await cas.FindMissingAsync(ns, digests, context.RequestAborted);
+        return Results.Ok(new FindMissingResponse(missing.Select(d => d.Hex).ToList()));
+    }
+
+    private static async Task<IResult> DescribeBlobAsync(string digest, BlobCatalog catalog, CancellationToken cancellationToken)
+    {
+        var info = await catalog.DescribeAsync(RouteValues.Digest(digest), cancellationToken);
+        return info is null ? Results.NotFound(new ProblemBody("Not Found", 404, $"no blob {digest}")) : Results.Ok(info);
+    }
+}

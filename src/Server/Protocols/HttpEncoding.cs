@@ -1,0 +1,62 @@
+using CacheRegistry.Common.Compression;
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
+using Microsoft.Net.Http.Headers;
+
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>Content-Encoding and Accept-Encoding handling shared by every protocol adapter.</summary>
+public static class HttpEncoding
+{
+    public static bool AcceptsZstd(HttpRequest request)
+    {
+        if (!StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding, out var encodings)) return false;
+        return encodings.Any(e => e.Value.Equals(Zstd.ContentEncoding, StringComparison.OrdinalIgnoreCase) && e.Quality is null or > 0);
+    }
+
+    public static UploadEncoding UploadEncodingOf(HttpRequest request)
+    {
+        var header = request.Headers.ContentEncoding.ToString().Trim();
+        if (header.Length == 0 || header.Equals("identity", StringComparison.OrdinalIgnoreCase)) return UploadEncoding.Identity;
+        if (header.Equals(Zstd.ContentEncoding, StringComparison.OrdinalIgnoreCase)) return UploadEncoding.Zstd;
+        throw new CacheRequestException(StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{header}' is not supported; use zstd or none");
+    }
+
+    /// <summary>Refuses early, before reading, a body whose declared length already exceeds the limit.</summary>
+    public static void RejectDeclaredOversize(HttpRequest request, long maxSize)
+    {
+        if (request.ContentLength > maxSize && UploadEncodingOf(request) == UploadEncoding.Identity) throw CacheRequestException.TooLarge(maxSize);
+    }
+
+    /// <summary>Answers a GET or HEAD with a blob, zstd-encoded as stored when the client accepts it.</summary>
+    public static async Task WriteBlobAsync(HttpContext context, StoredBlob blob, BlobReader reader)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var acceptsZstd = AcceptsZstd(request);
+        response.Headers.Vary = HeaderNames.AcceptEncoding;
+        response.ContentType = "application/octet-stream";
+
+        if (HttpMethods.IsHead(request.Method))
+        {
+            var (length, encoding) = BlobReader.Describe(blob, acceptsZstd);
+            SetContentHeaders(response, length, encoding);
+            return;
+        }
+
+        await using var content = await reader.OpenAsync(blob, acceptsZstd, context.RequestAborted);
+        if (content is null)
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        SetContentHeaders(response, content.Length, content.Encoding);
+        await content.Stream.CopyToAsync(response.Body, context.RequestAborted);
+    }
+
+    private static void SetContentHeaders(HttpResponse response, long length, BlobEncoding encoding)
+    {
+        response.ContentLength = length;
+        if (encoding == BlobEncoding.Zstd) response.Headers.ContentEncoding = Zstd.ContentEncoding;
+    }
+}

@@ -1,0 +1,33 @@
+using CacheRegistry.Server.Core;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>
+/// Maps refused requests to their 4xx status with a problem body. Anything else is left to the
+/// default handler: a 500 means a bug or an outage, and is logged as such.
+/// </summary>
+public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger<RequestErrorHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, detail) = exception switch
+        {
+            CacheRequestException e => (e.StatusCode, e.Message),
+            BadHttpRequestException e => (e.StatusCode, e.Message), // Kestrel: truncated body, over its limits
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "the client went away"),
+            _ => (0, null),
+        };
+        if (status == 0) return false;
+
+        logger.LogInformation("{Method} {Path} refused with {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return true;
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,55 @@
+using CacheRegistry.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Storage;
+
+/// <summary>Blobs as files under a root directory, published by rename from the staging area.</summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    private readonly string _root;
+
+    public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)
+    {
+        _root = Path.GetFullPath(storage.Value.Path ?? Path.Combine(registry.Value.DataDirectory, "blobs"));
+        Directory.CreateDirectory(_root);
+    }
+
+    public Task<Stream?> OpenReadAsync(StorageKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Stream stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task<bool> ExistsAsync(StorageKey key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+
+    public Task PutAsync(StorageKey key, StagedFile content, CancellationToken cancellationToken)
+    {
+        var target = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        // rename(2) replaces the target atomically; the staging area lives on the same filesystem.
+        File.Move(content.Path, target, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(StorageKey key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root)) throw new DirectoryNotFoundException($"blob directory {_root} is missing");
+        return Task.CompletedTask;
+    }
+
+    private string PathOf(StorageKey key) => Path.Combine(_root, key.Value);
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using CacheRegistry.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Storage;
+
+/// <summary>
+/// Blobs as objects in an S3 bucket. A PutObject (or a completed multipart upload) makes an object
+/// visible whole, which gives the atomic publish the store contract needs; nothing here depends on
+/// CopyObject, conditional puts or AbortMultipartUpload succeeding.
+/// </summary>
+public sealed class S3BlobStore : IBlobStore, IDisposable
+{
+    private readonly IAmazonS3 _s3;
+    private readonly S3StorageOptions _options;
+    private readonly string _bucket;
+    private readonly ILogger<S3BlobStore> _logger;
+
+    public S3BlobStore(IOptions<StorageOptions> options, ILogger<S3BlobStore> logger)
+    {
+        _options = options.Value.S3;
+        _bucket = _options.Bucket ?? throw new InvalidOperationException($"{StorageOptions.Section}:S3:Bucket must be set to use S3 storage.");
+        _logger = logger;
+        _s3 = CreateClient(_options);
+    }
+
+    private static AmazonS3Client CreateClient(S3StorageOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = options.ForcePathStyle,
+            AuthenticationRegion = options.Region,
+            // Blobs are verified by their SHA-256 already; the SDK's extra checksum headers are not
+            // understood by several S3-compatible servers.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        if (string.IsNullOrEmpty(options.ServiceUrl)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+        else config.ServiceURL = options.ServiceUrl;
+
+        return string.IsNullOrEmpty(options.AccessKey)
+            ? new AmazonS3Client(config)
+            : new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
+    }
+
+    public async Task<Stream?> OpenReadAsync(StorageKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _s3.GetObjectAsync(_bucket, ObjectKey(key), cancellationToken);
+            return new S3ObjectStream(response);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> ExistsAsync(StorageKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.GetObjectMetadataAsync(_bucket, ObjectKey(key), cancellationToken);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task PutAsync(StorageKey key, StagedFile content, CancellationToken cancellationToken)
+    {
+        if (content.Length > _options.MultipartThresholdBytes) await PutMultipartAsync(ObjectKey(key), content, cancellationToken);
+        else await PutSingleAsync(ObjectKey(key), content, cancellationToken);
+    }
+
+    private async Task PutSingleAsync(string objectKey, StagedFile content, CancellationToken cancellationToken)
+    {
+        await using var file = content.OpenRead();
+        var request = new PutObjectRequest { BucketName = _bucket, Key = objectKey, InputStream = file, AutoCloseStream = false };
+        request.Headers.ContentLength = content.Length;
+        await _s3.PutObjectAsync(request, cancellationToken);
+    }
+
+    private async Task PutMultipartAsync(string objectKey, StagedFile content, CancellationToken cancellationToken)
+    {
+        var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _bucket, Key = objectKey }, cancellationToken);
+        try
+        {
+            var parts = new List<PartETag>();
+            var partNumber = 1;
+            for (long offset = 0; offset < content.Length; offset += _options.PartSizeBytes, partNumber++)
+            {
+                var part = await _s3.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = _bucket,
+                    Key = objectKey,
+                    UploadId = upload.UploadId,
+                    PartNumber = partNumber,
+                    FilePath = content.Path,
+                    FilePosition = offset,
+                    PartSize = Math.Min(_options.PartSizeBytes, content.Length - offset),
+                }, cancellationToken);
+                parts.Add(new PartETag(partNumber, part.ETag));
+            }
+            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = _bucket,
+                Key = objectKey,
+                UploadId = upload.UploadId,
+                PartETags = parts,
+            }, cancellationToken);
+        }
+        catch
+        {
+            await TryAbortAsync(objectKey, upload.UploadId);
+            throw;
+        }
+    }
+
+    // Best effort: an unfinished upload is invisible to readers either way, and a bucket lifecycle rule
+    // (or the server's GC) removes its parts where the service cannot abort.
+    private async Task TryAbortAsync(string objectKey, string uploadId)
+    {
+        try
+        {
+            await _s3.AbortMultipartUploadAsync(_bucket, objectKey, uploadId);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Could not abort multipart upload {UploadId} of {ObjectKey}", uploadId, objectKey);
+        }
+    }
+
+    public async Task DeleteAsync(StorageKey key, CancellationToken cancellationToken) =>
+        await _s3.DeleteObjectAsync(_bucket, ObjectKey(key), cancellationToken);
+
+    public async Task CheckHealthAsync(CancellationToken cancellationToken) =>
+        await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1, Prefix = _options.KeyPrefix }, cancellationToken);
+
+    private string ObjectKey(StorageKey key) => _options.KeyPrefix + key.Value;
+
+    public void Dispose() => _s3.Dispose();
+
+    /// <summary>The object's body; disposing it releases the HTTP response behind it.</summary>
+    private sealed class S3ObjectStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream _body = response.ResponseStream;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => response.ContentLength;
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => _body.Read(buffer);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _body.ReadAsync(buffer, offset, count, cancellationToken);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _body.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
