@@ -1,0 +1,26 @@
+namespace CacheRegistry.Client;
+
+public sealed class CacheClientOptions
+{
+    /// <summary>The server's base address, e.g. https://cache.example.com/.</summary>
+    public required Uri Server { get; init; }
+
+    /// <summary>The namespace to read and write; null means the server's default namespace.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Sent as a bearer token when set.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Compress uploads with zstd on the way (the server keeps the frame as sent).</summary>
+    public bool CompressUploads { get; init; } = true;
+
+    public int CompressionLevel { get; init; } = 3;
+
+    /// <summary>Retries after the first attempt for transient failures (connection errors, 5xx, 408, 429).</summary>
+    public int MaxRetries { get; init; } = 3;
+
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How many uploads or downloads run at once in the batch operations.</summary>
+    public int Parallelism { get; init; } = 4;
+}
