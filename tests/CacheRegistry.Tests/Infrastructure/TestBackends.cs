@@ -1,0 +1,111 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace CacheRegistry.Tests.Infrastructure;
+
+/// <summary>One isolated store for a server under test: its settings and a view of what it has written.</summary>
+public abstract class TestBackend : IAsyncDisposable
+{
+    protected TestBackend()
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("cacheregistry-test-").FullName;
+    }
+
+    public string DataDirectory { get; }
+
+    public string StagingDirectory => Path.Combine(DataDirectory, "staging");
+
+    public abstract string Name { get; }
+
+    public virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["CacheRegistry:DataDirectory"] = DataDirectory,
+        ["CacheRegistry:AccessTracking:FlushInterval"] = "00:00:00.200",
+    };
+
+    /// <summary>Every object the blob store holds, by key.</summary>
+    public abstract Task<IReadOnlyList<string>> ListStoredObjectsAsync();
+
+    public virtual ValueTask DisposeAsync()
+    {
+        Directory.Delete(DataDirectory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The embedded default: SQLite and the filesystem.</summary>
+public sealed class SqliteFileSystemBackend : TestBackend
+{
+    public override string Name => "sqlite+filesystem";
+
+    public override Task<IReadOnlyList<string>> ListStoredObjectsAsync()
+    {
+        var root = Path.Combine(DataDirectory, "blobs");
+        IReadOnlyList<string> keys = Directory.Exists(root)
+            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order().ToList()
+            : [];
+        return Task.FromResult(keys);
+    }
+}
+
+/// <summary>The production profile: PostgreSQL and S3, each store in its own database and key prefix.</summary>
+public sealed class PostgresS3Backend : TestBackend
+{
+    private readonly string _connectionString;
+    private readonly S3Emulator _s3;
+    private readonly string _prefix = $"t{Guid.NewGuid():N}/";
+
+    private PostgresS3Backend(string connectionString, S3Emulator s3)
+    {
+        _connectionString = connectionString;
+        _s3 = s3;
+    }
+
+    public static async Task<PostgresS3Backend> CreateAsync(BackendInfrastructure infrastructure)
+    {
+        var postgres = await infrastructure.PostgresAsync();
+        return new PostgresS3Backend(await postgres.CreateDatabaseAsync(), await infrastructure.S3Async());
+    }
+
+    public override string Name => "postgresql+s3";
+
+    public override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["CacheRegistry:Database:Provider"] = "PostgreSQL",
+        ["CacheRegistry:Database:ConnectionString"] = _connectionString,
+        ["CacheRegistry:Storage:Provider"] = "S3",
+        ["CacheRegistry:Storage:S3:Bucket"] = S3Emulator.Bucket,
+        ["CacheRegistry:Storage:S3:ServiceUrl"] = _s3.ServiceUrl,
+        ["CacheRegistry:Storage:S3:ForcePathStyle"] = "true",
+        ["CacheRegistry:Storage:S3:AccessKey"] = S3Emulator.AccessKey,
+        ["CacheRegistry:Storage:S3:SecretKey"] = S3Emulator.SecretKey,
+        ["CacheRegistry:Storage:S3:KeyPrefix"] = _prefix,
+        // Small parts so that the large-blob tests exercise multipart uploads.
+        ["CacheRegistry:Storage:S3:MultipartThresholdBytes"] = (8 * 1024 * 1024).ToString(),
+        ["CacheRegistry:Storage:S3:PartSizeBytes"] = (5 * 1024 * 1024).ToString(),
+    };
+
+    public override async Task<IReadOnlyList<string>> ListStoredObjectsAsync()
+    {
+        using var s3 = new AmazonS3Client(new BasicAWSCredentials(S3Emulator.AccessKey, S3Emulator.SecretKey), new AmazonS3Config
+        {
+            ServiceURL = _s3.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        });
+        var keys = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = S3Emulator.Bucket, Prefix = _prefix };
+        ListObjectsV2Response response;
+        do
+        {
+            response = await s3.ListObjectsV2Async(request);
+            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key[_prefix.Length..]));
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+        while (response.IsTruncated == true);
+        return keys.Order().ToList();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text;
+using CacheRegistry.Common.Hashing;
+
+namespace CacheRegistry.Tests.Infrastructure;
+
+public static class TestData
+{
+    /// <summary>Pseudo-random (incompressible) bytes, the same for the same seed.</summary>
+    public static byte[] Random(int length, int seed = 1)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Text-like bytes that zstd shrinks well.</summary>
+    public static byte[] Compressible(int length, int seed = 1)
+    {
+        var random = new Random(seed);
+        var words = new[] { "cache", "registry", "build", "action", "digest", "blob", "output", "compile", "link", "\n" };
+        var text = new StringBuilder(length + 16);
+        while (text.Length < length) text.Append(words[random.Next(words.Length)]).Append(' ');
+        return Encoding.ASCII.GetBytes(text.ToString(0, length));
+    }
+
+    public static Sha256Digest Digest(byte[] content) => Sha256Digest.Of(content);
+}
+
+/// <summary>A stream of <paramref name="length"/> pseudo-random bytes made as it is read: large content, no large buffer.</summary>
+public sealed class GeneratedStream(long length, int seed) : Stream
+{
+    private readonly Random _random = new(seed);
+    private long _position;
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = (int)Math.Min(buffer.Length, length - _position);
+        _random.NextBytes(buffer[..n]);
+        _position += n;
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span));
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => length;
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
