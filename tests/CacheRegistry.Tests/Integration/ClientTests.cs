@@ -1,0 +1,151 @@
+using System.Net;
+using CacheRegistry.Client;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CacheRegistry.Tests.Integration;
+
+/// <summary>The client library against a real server (embedded default configuration).</summary>
+[Collection(BackendCollection.Name)]
+public sealed class ClientTests : IAsyncLifetime
+{
+    private readonly SqliteFileSystemBackend _backend = new();
+    private readonly string _work = Directory.CreateTempSubdirectory("cacheregistry-client-").FullName;
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(_backend.Settings);
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _backend.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    private CacheClient Client(string? ns = null, bool compress = true) =>
+        new(new CacheClientOptions { Server = _server.BaseAddress, Namespace = ns, CompressUploads = compress });
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Uploads_only_what_the_server_lacks(bool compress)
+    {
+        using var client = Client("ci", compress);
+        var first = WriteFile("a.txt", TestData.Compressible(200_000, seed: 1));
+        var second = WriteFile("b.bin", TestData.Random(300_000, seed: 2));
+
+        var initial = await client.UploadFilesAsync([first]);
+        Assert.True(Assert.Single(initial).Uploaded);
+
+        var again = await client.UploadFilesAsync([first, second]);
+        Assert.False(again[0].Uploaded);
+        Assert.True(again[1].Uploaded);
+        Assert.Equal(300_000, again[1].Size);
+        Assert.Empty(await client.FindMissingAsync(again.Select(f => f.Digest)));
+        Assert.True(await client.BlobExistsAsync(again[1].Digest));
+        Assert.False(await Client("elsewhere").BlobExistsAsync(again[1].Digest));
+    }
+
+    [Fact]
+    public async Task Downloads_are_verified_and_written_whole()
+    {
+        using var client = Client();
+        var content = TestData.Compressible(1_000_000);
+        var digest = await client.PutFileAsync(WriteFile("in", content));
+
+        var target = Path.Combine(_work, "out", "file");
+        Assert.True(await client.DownloadBlobAsync(digest, target));
+        Assert.Equal(content, await File.ReadAllBytesAsync(target));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(target)!));
+
+        await using var stream = await client.OpenBlobAsync(digest);
+        var (read, _) = await Sha256Digest.OfStreamAsync(stream!);
+        Assert.Equal(digest, read);
+    }
+
+    [Fact]
+    public async Task A_missing_blob_downloads_nothing()
+    {
+        using var client = Client();
+        var target = Path.Combine(_work, "absent");
+        Assert.False(await client.DownloadBlobAsync(TestData.Digest([9, 9, 9]), target));
+        Assert.Empty(Directory.GetFiles(_work));
+        Assert.Null(await client.OpenBlobAsync(TestData.Digest([9, 9, 9])));
+    }
+
+    [Fact]
+    public async Task Content_corrupted_in_storage_is_caught_by_the_client()
+    {
+        using var client = Client(compress: false);
+        var content = TestData.Random(100_000);
+        var digest = await client.PutFileAsync(WriteFile("in", content));
+
+        var stored = Directory.GetFiles(Path.Combine(_backend.DataDirectory, "blobs"), digest.Hex, SearchOption.AllDirectories).Single();
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[500] ^= 0x01;
+        await File.WriteAllBytesAsync(stored, bytes);
+
+        var target = Path.Combine(_work, "corrupt");
+        await Assert.ThrowsAsync<BlobIntegrityException>(() => client.DownloadBlobAsync(digest, target));
+        Assert.False(File.Exists(target));
+        Assert.DoesNotContain(Directory.GetFiles(_work), f => f.EndsWith(".partial"));
+    }
+
+    [Fact]
+    public async Task Action_entries_round_trip_through_the_client()
+    {
+        using var client = Client("ci");
+        var key = TestData.Digest("action"u8.ToArray());
+        Assert.False(await client.ActionExistsAsync(key));
+        Assert.Null(await client.OpenActionAsync(key));
+
+        var value = TestData.Compressible(70_000);
+        await client.PutActionAsync(key, () => new MemoryStream(value), value.Length);
+        Assert.True(await client.ActionExistsAsync(key));
+        await using var stream = await client.OpenActionAsync(key);
+        var read = new MemoryStream();
+        await stream!.CopyToAsync(read);
+        Assert.Equal(value, read.ToArray());
+    }
+
+    [Fact]
+    public async Task Server_errors_surface_with_their_status_and_reason()
+    {
+        using var client = Client("not/valid");
+        var error = await Assert.ThrowsAsync<CacheClientException>(() => client.BlobExistsAsync(TestData.Digest([1])));
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried()
+    {
+        var content = TestData.Compressible(10_000);
+        var digest = TestData.Digest(content);
+        var attempts = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var flaky = builder.Build();
+        flaky.MapGet("/cas/{digest}", () => Interlocked.Increment(ref attempts) <= 2
+            ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+            : Results.Bytes(content, "application/octet-stream"));
+        await flaky.StartAsync();
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        var target = Path.Combine(_work, "retried");
+        Assert.True(await client.DownloadBlobAsync(digest, target));
+        Assert.Equal(content, await File.ReadAllBytesAsync(target));
+        Assert.Equal(3, attempts);
+    }
+
+    private string WriteFile(string name, byte[] content)
+    {
+        var path = Path.Combine(_work, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}
