@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and integration tests over real HTTP against both storage
+# configurations (SQLite + filesystem, PostgreSQL + S3 emulator).
+#
+# On a fresh Debian machine with the .NET SDK it first installs what the tests need from Debian's
+# packages: PostgreSQL's server binaries (the fixture starts a throwaway cluster from them), Node.js
+# and npm (the S3 emulator; the fixture runs `npm ci` in tests/s3rver from its committed lockfile),
+# and libzstd. Set CACHEREGISTRY_TEST_POSTGRES to a connection string to use an existing PostgreSQL.
+# Extra arguments go to `dotnet test` (e.g. --filter Sqlite).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+ldconfig -p 2>/dev/null | grep -q 'libzstd\.so\.1' || missing+=(libzstd1)
+if [ -z "${CACHEREGISTRY_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} ..."
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+results=.test-artifacts
+rm -rf "$results"
+status=0
+dotnet test CacheRegistry.sln --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
+
+counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n 1 || true)
+if [ -z "$counters" ]; then
+  echo "No test results were written." >&2
+  exit 1
+fi
+count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+passed=$(count passed); failed=$(count failed); total=$(count total)
+echo "$passed passed, $failed failed, $((total - passed - failed)) skipped"
+if [ "$passed" -eq 0 ]; then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$status"
