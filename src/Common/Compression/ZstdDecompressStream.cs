@@ -1,3 +1,5 @@
+using CacheRegistry.Common.IO;
+
 namespace CacheRegistry.Common.Compression;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace CacheRegistry.Common.Compression;
 /// <see cref="ZstdException"/> on corrupt or truncated input and
 /// <see cref="DecompressedSizeLimitException"/> once more than the allowed bytes come out.
 /// </summary>
-public sealed class ZstdDecompressStream : Stream
+public sealed class ZstdDecompressStream : ReadOnlyStream
 {
     private const int InputBufferSize = 128 * 1024;
     // A 2^27 window (128 MiB) is zstd's default ceiling; frames asking for more are refused.
@@ -35,14 +37,6 @@ public sealed class ZstdDecompressStream : Stream
     /// <summary>Bytes produced so far.</summary>
     public long DecompressedLength => _produced;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (buffer.IsEmpty) return 0;
@@ -53,9 +47,6 @@ public sealed class ZstdDecompressStream : Stream
             if (produced > 0 || IsAtEnd()) return produced;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -99,11 +90,6 @@ public sealed class ZstdDecompressStream : Stream
             return (int)outBuffer.Pos;
         }
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

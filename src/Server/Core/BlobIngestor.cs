@@ -1,6 +1,7 @@
 using System.Buffers;
 using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Common.IO;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Metadata;
 using CacheRegistry.Server.Storage;
@@ -117,7 +118,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     }
 
     /// <summary>Passes reads through, copying them to a sink, and refuses to read past a limit.</summary>
-    private sealed class BoundedReadStream(Stream inner, long limit, Stream? copyTo) : Stream
+    private sealed class BoundedReadStream(Stream inner, long limit, Stream? copyTo) : ReadOnlyStream
     {
         private long _read;
 
@@ -130,16 +131,8 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
             return read;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        // Request bodies are read asynchronously only (Kestrel forbids synchronous reads).
+        public override int Read(Span<byte> buffer) => throw new NotSupportedException();
     }
 }
 

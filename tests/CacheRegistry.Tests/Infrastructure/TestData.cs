@@ -1,5 +1,6 @@
 using System.Text;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Common.IO;
 
 namespace CacheRegistry.Tests.Infrastructure;
 
@@ -27,12 +28,10 @@ public static class TestData
 }
 
 /// <summary>A stream of <paramref name="length"/> pseudo-random bytes made as it is read: large content, no large buffer.</summary>
-public sealed class GeneratedStream(long length, int seed) : Stream
+public sealed class GeneratedStream(long length, int seed) : ReadOnlyStream
 {
     private readonly Random _random = new(seed);
     private long _position;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -42,19 +41,8 @@ public sealed class GeneratedStream(long length, int seed) : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

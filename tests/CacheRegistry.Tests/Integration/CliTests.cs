@@ -7,25 +7,12 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>The `cache` command line against a real server.</summary>
 [Collection(BackendCollection.Name)]
-public sealed class CliTests : IAsyncLifetime
+public sealed class CliTests : EmbeddedServerTest
 {
-    private readonly SqliteFileSystemBackend _backend = new();
-    private readonly string _work = Directory.CreateTempSubdirectory("cacheregistry-cli-").FullName;
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(_backend.Settings);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _backend.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     [Fact]
     public async Task Blob_put_prints_digest_size_and_file_then_get_and_verify_round_trip()
     {
-        var file = Path.Combine(_work, "artifact.bin");
+        var file = Path.Combine(WorkDirectory, "artifact.bin");
         var content = TestData.Compressible(123_456);
         await File.WriteAllBytesAsync(file, content);
         var digest = TestData.Digest(content).Hex;
@@ -34,7 +21,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, put.ExitCode);
         Assert.Equal($"{digest} 123456 {file}", put.Output.Trim());
 
-        var copy = Path.Combine(_work, "copy.bin");
+        var copy = Path.Combine(WorkDirectory, "copy.bin");
         var get = await RunAsync("blob", "get", digest, "-o", copy);
         Assert.Equal(0, get.ExitCode);
         Assert.Equal(content, await File.ReadAllBytesAsync(copy));
@@ -49,19 +36,19 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Namespace_option_scopes_reads_and_writes()
     {
-        var file = Path.Combine(_work, "ns.bin");
+        var file = Path.Combine(WorkDirectory, "ns.bin");
         await File.WriteAllBytesAsync(file, TestData.Random(1000));
         var digest = TestData.Digest(await File.ReadAllBytesAsync(file)).Hex;
 
         Assert.Equal(0, (await RunAsync("--namespace", "team-a", "blob", "put", file)).ExitCode);
-        Assert.Equal(0, (await RunAsync("-n", "team-a", "blob", "get", digest, "-o", Path.Combine(_work, "a"))).ExitCode);
-        Assert.Equal(ExitCodes.NotFound, (await RunAsync("-n", "team-b", "blob", "get", digest, "-o", Path.Combine(_work, "b"))).ExitCode);
+        Assert.Equal(0, (await RunAsync("-n", "team-a", "blob", "get", digest, "-o", Path.Combine(WorkDirectory, "a"))).ExitCode);
+        Assert.Equal(ExitCodes.NotFound, (await RunAsync("-n", "team-b", "blob", "get", digest, "-o", Path.Combine(WorkDirectory, "b"))).ExitCode);
     }
 
     [Fact]
     public async Task Inspect_shows_a_table_or_json()
     {
-        var file = Path.Combine(_work, "inspect.txt");
+        var file = Path.Combine(WorkDirectory, "inspect.txt");
         var content = TestData.Compressible(50_000);
         await File.WriteAllBytesAsync(file, content);
         var digest = TestData.Digest(content).Hex;
@@ -86,7 +73,7 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Exit_codes_follow_the_contract()
     {
         var unknown = TestData.Digest([4, 2]).Hex;
-        var notFound = await RunAsync("blob", "get", unknown, "-o", Path.Combine(_work, "x"));
+        var notFound = await RunAsync("blob", "get", unknown, "-o", Path.Combine(WorkDirectory, "x"));
         Assert.Equal(ExitCodes.NotFound, notFound.ExitCode);
         Assert.Equal($"error: blob {unknown} not found", notFound.Error.Trim());
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("inspect", unknown)).ExitCode);
@@ -94,7 +81,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Usage, (await RunAsync("blob", "get", "not-a-digest", "-o", "x")).ExitCode);
         Assert.Equal(ExitCodes.Usage, (await RunAsync("blob", "frobnicate")).ExitCode);
         Assert.Equal(ExitCodes.Usage, (await RunAsync("blob", "get", unknown)).ExitCode); // -o is required
-        Assert.Equal(ExitCodes.Error, (await RunAsync("blob", "put", Path.Combine(_work, "does-not-exist"))).ExitCode);
+        Assert.Equal(ExitCodes.Error, (await RunAsync("blob", "put", Path.Combine(WorkDirectory, "does-not-exist"))).ExitCode);
 
         var unreachable = await CliRunAsync(["--server", "http://127.0.0.1:1", "inspect", unknown]);
         Assert.Equal(ExitCodes.Error, unreachable.ExitCode);
@@ -102,7 +89,7 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
-        CliRunAsync(["--server", _server.BaseAddress.ToString(), .. args]);
+        CliRunAsync(["--server", Server.BaseAddress.ToString(), .. args]);
 
     private static async Task<(int ExitCode, string Output, string Error)> CliRunAsync(string[] args)
     {

@@ -11,23 +11,10 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>The client library against a real server (embedded default configuration).</summary>
 [Collection(BackendCollection.Name)]
-public sealed class ClientTests : IAsyncLifetime
+public sealed class ClientTests : EmbeddedServerTest
 {
-    private readonly SqliteFileSystemBackend _backend = new();
-    private readonly string _work = Directory.CreateTempSubdirectory("cacheregistry-client-").FullName;
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(_backend.Settings);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _backend.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     private CacheClient Client(string? ns = null, bool compress = true) =>
-        new(new CacheClientOptions { Server = _server.BaseAddress, Namespace = ns, CompressUploads = compress });
+        new(new CacheClientOptions { Server = Server.BaseAddress, Namespace = ns, CompressUploads = compress });
 
     [Theory]
     [InlineData(true)]
@@ -57,7 +44,7 @@ public sealed class ClientTests : IAsyncLifetime
         var content = TestData.Compressible(1_000_000);
         var digest = await client.PutFileAsync(WriteFile("in", content));
 
-        var target = Path.Combine(_work, "out", "file");
+        var target = Path.Combine(WorkDirectory, "out", "file");
         Assert.True(await client.DownloadBlobAsync(digest, target));
         Assert.Equal(content, await File.ReadAllBytesAsync(target));
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(target)!));
@@ -71,9 +58,9 @@ public sealed class ClientTests : IAsyncLifetime
     public async Task A_missing_blob_downloads_nothing()
     {
         using var client = Client();
-        var target = Path.Combine(_work, "absent");
+        var target = Path.Combine(WorkDirectory, "absent");
         Assert.False(await client.DownloadBlobAsync(TestData.Digest([9, 9, 9]), target));
-        Assert.Empty(Directory.GetFiles(_work));
+        Assert.Empty(Directory.GetFiles(WorkDirectory));
         Assert.Null(await client.OpenBlobAsync(TestData.Digest([9, 9, 9])));
     }
 
@@ -84,15 +71,15 @@ public sealed class ClientTests : IAsyncLifetime
         var content = TestData.Random(100_000);
         var digest = await client.PutFileAsync(WriteFile("in", content));
 
-        var stored = Directory.GetFiles(Path.Combine(_backend.DataDirectory, "blobs"), digest.Hex, SearchOption.AllDirectories).Single();
+        var stored = Directory.GetFiles(Path.Combine(Backend.DataDirectory, "blobs"), digest.Hex, SearchOption.AllDirectories).Single();
         var bytes = await File.ReadAllBytesAsync(stored);
         bytes[500] ^= 0x01;
         await File.WriteAllBytesAsync(stored, bytes);
 
-        var target = Path.Combine(_work, "corrupt");
+        var target = Path.Combine(WorkDirectory, "corrupt");
         await Assert.ThrowsAsync<BlobIntegrityException>(() => client.DownloadBlobAsync(digest, target));
         Assert.False(File.Exists(target));
-        Assert.DoesNotContain(Directory.GetFiles(_work), f => f.EndsWith(".partial"));
+        Assert.DoesNotContain(Directory.GetFiles(WorkDirectory), f => f.EndsWith(".partial"));
     }
 
     [Fact]
@@ -136,7 +123,7 @@ public sealed class ClientTests : IAsyncLifetime
         await flaky.StartAsync();
 
         using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
-        var target = Path.Combine(_work, "retried");
+        var target = Path.Combine(WorkDirectory, "retried");
         Assert.True(await client.DownloadBlobAsync(digest, target));
         Assert.Equal(content, await File.ReadAllBytesAsync(target));
         Assert.Equal(3, attempts);
@@ -144,7 +131,7 @@ public sealed class ClientTests : IAsyncLifetime
 
     private string WriteFile(string name, byte[] content)
     {
-        var path = Path.Combine(_work, name);
+        var path = Path.Combine(WorkDirectory, name);
         File.WriteAllBytes(path, content);
         return path;
     }

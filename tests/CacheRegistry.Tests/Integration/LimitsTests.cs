@@ -7,40 +7,30 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>Size limits, enforced while streaming: declared, undeclared (chunked) and zstd-bombed bodies.</summary>
 [Collection(BackendCollection.Name)]
-public sealed class LimitsTests : IAsyncLifetime
+public sealed class LimitsTests : EmbeddedServerTest
 {
     private const int MaxBlob = 1024 * 1024;
     private const int MaxAction = 64 * 1024;
 
-    private readonly SqliteFileSystemBackend _backend = new();
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await TestServer.StartAsync(new Dictionary<string, string?>(_backend.Settings)
-        {
-            ["CacheRegistry:Limits:MaxBlobBytes"] = MaxBlob.ToString(),
-            ["CacheRegistry:Limits:MaxActionEntryBytes"] = MaxAction.ToString(),
-            ["CacheRegistry:Limits:MaxFindMissingDigests"] = "10",
-        });
-
-    public async Task DisposeAsync()
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
     {
-        await _server.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+        ["CacheRegistry:Limits:MaxBlobBytes"] = MaxBlob.ToString(),
+        ["CacheRegistry:Limits:MaxActionEntryBytes"] = MaxAction.ToString(),
+        ["CacheRegistry:Limits:MaxFindMissingDigests"] = "10",
+    };
 
     [Fact]
     public async Task A_blob_at_the_limit_is_accepted()
     {
         var content = TestData.Random(MaxBlob);
-        Assert.Equal(HttpStatusCode.Created, (await _server.Http.PutAsync($"cas/{TestData.Digest(content)}", new ByteArrayContent(content))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Server.Http.PutAsync($"cas/{TestData.Digest(content)}", new ByteArrayContent(content))).StatusCode);
     }
 
     [Fact]
     public async Task A_declared_oversize_blob_gets_413()
     {
         var content = TestData.Random(MaxBlob + 1);
-        var response = await _server.Http.PutAsync($"cas/{TestData.Digest(content)}", new ByteArrayContent(content));
+        var response = await Server.Http.PutAsync($"cas/{TestData.Digest(content)}", new ByteArrayContent(content));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingStoredAsync();
     }
@@ -50,7 +40,7 @@ public sealed class LimitsTests : IAsyncLifetime
     {
         var content = new StreamContent(new GeneratedStream(3L * MaxBlob, seed: 3)); // no length: sent chunked
         var digest = TestData.Digest([1]);
-        var response = await _server.Http.PutAsync($"cas/{digest}", content);
+        var response = await Server.Http.PutAsync($"cas/{digest}", content);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingStoredAsync();
     }
@@ -65,7 +55,7 @@ public sealed class LimitsTests : IAsyncLifetime
 
         var body = new ByteArrayContent(frame.ToArray());
         body.Headers.ContentEncoding.Add("zstd");
-        var response = await _server.Http.PutAsync($"cas/{TestData.Digest(zeros)}", body);
+        var response = await Server.Http.PutAsync($"cas/{TestData.Digest(zeros)}", body);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingStoredAsync();
     }
@@ -74,24 +64,24 @@ public sealed class LimitsTests : IAsyncLifetime
     public async Task An_oversize_action_entry_gets_413_and_keeps_the_old_value()
     {
         var key = TestData.Digest("action"u8.ToArray());
-        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PutAsync($"ac/{key}", new ByteArrayContent("kept"u8.ToArray()))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Server.Http.PutAsync($"ac/{key}", new ByteArrayContent("kept"u8.ToArray()))).StatusCode);
 
-        var response = await _server.Http.PutAsync($"ac/{key}", new ByteArrayContent(TestData.Random(MaxAction + 1)));
+        var response = await Server.Http.PutAsync($"ac/{key}", new ByteArrayContent(TestData.Random(MaxAction + 1)));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("kept"u8.ToArray(), await _server.Http.GetByteArrayAsync($"ac/{key}"));
+        Assert.Equal("kept"u8.ToArray(), await Server.Http.GetByteArrayAsync($"ac/{key}"));
     }
 
     [Fact]
     public async Task Too_many_digests_in_one_find_missing_gets_400()
     {
         var digests = Enumerable.Range(0, 11).Select(i => TestData.Digest([(byte)i]).Hex).ToList();
-        var response = await _server.Http.PostAsJsonAsync("api/v1/cas/find-missing", new { digests });
+        var response = await Server.Http.PostAsJsonAsync("api/v1/cas/find-missing", new { digests });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     private async Task AssertNothingStoredAsync()
     {
-        Assert.Empty(await _backend.ListStoredObjectsAsync());
-        Assert.Empty(Directory.GetFiles(_backend.StagingDirectory));
+        Assert.Empty(await Backend.ListStoredObjectsAsync());
+        Assert.Empty(Directory.GetFiles(Backend.StagingDirectory));
     }
 }
