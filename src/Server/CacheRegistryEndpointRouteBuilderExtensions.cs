@@ -11,9 +11,14 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
         routes.MapApiV1AdminRoutes();
+        // Turborepo names its namespace (team) in the query string, so it has no prefixed form.
+        routes.MapTurborepoRemoteCache();
         foreach (var group in new[] { routes.MapGroup(""), routes.MapGroup("/{ns}") })
         {
-            group.MapHttpCache();
+            group.MapBazelHttpCache();
+            group.MapCcacheHttpStorage();
+            group.MapNxRemoteCache();
+            group.MapGradleBuildCache();
             group.MapApiV1NamespaceRoutes();
         }
     }

@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Background;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core;
@@ -19,6 +20,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddOptions<CacheLimitsOptions>().BindConfiguration(CacheLimitsOptions.Section);
         services.AddOptions<CompressionOptions>().BindConfiguration(CompressionOptions.Section);
         services.AddOptions<AccessTrackingOptions>().BindConfiguration(AccessTrackingOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
 
         // The provider choice shapes the service graph, so it is read now rather than through IOptions.
         var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
@@ -36,10 +38,16 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<BlobCatalog>();
         services.AddSingleton<BlobReader>();
         services.AddSingleton<ContentStore>();
-        services.AddSingleton<ActionCache>();
+        services.AddSingleton<EntryStore>();
+        services.AddSingleton<CacheStatistics>();
 
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<StagingCleanupService>();
+
+        services.AddSingleton<EntryRequests>();
+        services.AddSingleton<NamespaceAuthorizer>();
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<RequestErrorHandler>();

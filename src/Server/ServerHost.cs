@@ -23,6 +23,7 @@ public static class ServerHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseAuthentication();
         app.MapCacheRegistry();
         return app;
     }

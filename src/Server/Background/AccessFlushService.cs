@@ -50,13 +50,13 @@ public sealed class AccessFlushService(
                 .SetProperty(b => b.HitCount, b => b.HitCount + hit.Hits)
                 .SetProperty(b => b.LastAccessAt, hit.LastHit), cancellationToken);
         }
-        foreach (var hit in snapshot.Actions)
+        foreach (var hit in snapshot.Entries)
         {
-            await db.ActionEntries.Where(e => e.Namespace == hit.Namespace && e.Key == hit.Key).ExecuteUpdateAsync(set => set
+            await db.CacheEntries.Where(e => e.Namespace == hit.Namespace && e.Kind == hit.Kind && e.Key == hit.Key).ExecuteUpdateAsync(set => set
                 .SetProperty(e => e.HitCount, e => e.HitCount + hit.Hits)
                 .SetProperty(e => e.LastAccessAt, hit.LastHit), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        logger.LogDebug("Recorded hits of {Blobs} blobs and {Actions} action entries", snapshot.Blobs.Count, snapshot.Actions.Count);
+        logger.LogDebug("Recorded hits of {Blobs} blobs and {Entries} entries", snapshot.Blobs.Count, snapshot.Entries.Count);
     }
 }

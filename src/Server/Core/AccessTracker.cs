@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Core;
 
@@ -10,12 +11,12 @@ namespace CacheRegistry.Server.Core;
 public sealed class AccessTracker(TimeProvider clock)
 {
     private ConcurrentDictionary<string, HitCounter> _blobs = new();
-    private ConcurrentDictionary<(string Namespace, string Key), HitCounter> _actions = new();
+    private ConcurrentDictionary<(string Namespace, EntryKind Kind, string Key), HitCounter> _entries = new();
 
     public void RecordBlobHit(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new HitCounter()).Hit(clock);
 
-    public void RecordActionHit(NamespaceName ns, Sha256Digest key) =>
-        _actions.GetOrAdd((ns.Value, key.Hex), _ => new HitCounter()).Hit(clock);
+    public void RecordEntryHit(EntryAddress address) =>
+        _entries.GetOrAdd((address.Namespace.Value, address.Kind, address.Key), _ => new HitCounter()).Hit(clock);
 
     /// <summary>Takes the hits recorded so far and starts counting afresh.</summary>
     public AccessSnapshot TakeSnapshot()
@@ -23,10 +24,10 @@ public sealed class AccessTracker(TimeProvider clock)
         // A hit racing with the swap may land in the old dictionary after it was read and be lost:
         // these are statistics for eviction, and one lost hit does not change an LRU order.
         var blobs = Interlocked.Exchange(ref _blobs, new());
-        var actions = Interlocked.Exchange(ref _actions, new());
+        var entries = Interlocked.Exchange(ref _entries, new());
         return new AccessSnapshot(
             blobs.Select(p => new BlobAccess(p.Key, p.Value.Count, p.Value.LastHit)).ToList(),
-            actions.Select(p => new ActionAccess(p.Key.Namespace, p.Key.Key, p.Value.Count, p.Value.LastHit)).ToList());
+            entries.Select(p => new EntryAccess(p.Key.Namespace, p.Key.Kind, p.Key.Key, p.Value.Count, p.Value.LastHit)).ToList());
     }
 
     private sealed class HitCounter
@@ -48,9 +49,9 @@ public sealed class AccessTracker(TimeProvider clock)
 
 public sealed record BlobAccess(string Digest, long Hits, DateTimeOffset LastHit);
 
-public sealed record ActionAccess(string Namespace, string Key, long Hits, DateTimeOffset LastHit);
+public sealed record EntryAccess(string Namespace, EntryKind Kind, string Key, long Hits, DateTimeOffset LastHit);
 
-public sealed record AccessSnapshot(IReadOnlyList<BlobAccess> Blobs, IReadOnlyList<ActionAccess> Actions)
+public sealed record AccessSnapshot(IReadOnlyList<BlobAccess> Blobs, IReadOnlyList<EntryAccess> Entries)
 {
-    public bool IsEmpty => Blobs.Count == 0 && Actions.Count == 0;
+    public bool IsEmpty => Blobs.Count == 0 && Entries.Count == 0;
 }

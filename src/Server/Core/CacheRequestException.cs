@@ -7,6 +7,8 @@ public class CacheRequestException(int statusCode, string message) : Exception(m
 
     public static CacheRequestException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
 
+    public static CacheRequestException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
+
     public static CacheRequestException TooLarge(long limit) =>
         new(StatusCodes.Status413PayloadTooLarge, $"the content exceeds the limit of {limit} bytes");
 }

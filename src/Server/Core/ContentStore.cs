@@ -15,14 +15,18 @@ public sealed class ContentStore(
     BlobCatalog catalog,
     IBlobStore store,
     AccessTracker access,
+    CacheStatistics statistics,
     IOptions<CacheLimitsOptions> limits,
     TimeProvider clock)
 {
+    private const string Protocol = "cas";
+
     /// <summary>The blob if it is visible in the namespace. The empty blob always is.</summary>
     public async Task<StoredBlob?> FindAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
+        var record = digest.IsEmpty ? null : await catalog.FindVisibleAsync(ns, digest, cancellationToken);
+        statistics.RecordLookup(Protocol, ns, digest.IsEmpty || record is not null);
         if (digest.IsEmpty) return StoredBlob.Empty;
-        var record = await catalog.FindVisibleAsync(ns, digest, cancellationToken);
         if (record is null) return null;
         access.RecordBlobHit(digest);
         return StoredBlob.From(record);
@@ -41,7 +45,9 @@ public sealed class ContentStore(
         var existing = await catalog.FindAsync(expected, cancellationToken);
         await using var upload = await ingestor.IngestAsync(body, encoding, limits.Value.MaxBlobBytes, keepContent: existing is null, cancellationToken);
         if (upload.Digest != expected) throw new DigestMismatchException(expected.Hex, upload.Digest.Hex);
-        return await CommitAsync(ns, upload, cancellationToken);
+        var created = await CommitAsync(ns, upload, cancellationToken);
+        statistics.RecordWrite(Protocol, ns);
+        return created;
     }
 
     /// <summary>Stores verified content (if not stored yet) and makes it visible in the namespace.</summary>

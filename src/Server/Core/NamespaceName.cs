@@ -9,8 +9,11 @@ public readonly record struct NamespaceName
 
     public static readonly NamespaceName Default = new("default");
 
-    // First path segments that belong to the server's own routes.
-    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "api", "healthz", "readyz", "metrics" };
+    // First path segments that belong to the server's own routes and protocols.
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "api", "healthz", "readyz", "metrics", "cas", "ac", "ccache", "cache", "v1", "v8",
+    };
 
     public string Value { get; }
 

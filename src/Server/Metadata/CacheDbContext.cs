@@ -14,7 +14,7 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<NamespaceBlob> NamespaceBlobs => Set<NamespaceBlob>();
 
-    public DbSet<ActionEntry> ActionEntries => Set<ActionEntry>();
+    public DbSet<CacheEntry> CacheEntries => Set<CacheEntry>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -34,12 +34,13 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
             visibility.HasOne<BlobRecord>().WithMany().HasForeignKey(v => v.Digest).OnDelete(DeleteBehavior.Cascade);
             visibility.HasIndex(v => v.Digest);
         });
-        model.Entity<ActionEntry>(entry =>
+        model.Entity<CacheEntry>(entry =>
         {
-            entry.ToTable("action_entries");
-            entry.HasKey(e => new { e.Namespace, e.Key });
+            entry.ToTable("cache_entries");
+            entry.HasKey(e => new { e.Namespace, e.Kind, e.Key });
             entry.Property(e => e.Namespace).HasMaxLength(64);
-            entry.Property(e => e.Key).HasMaxLength(64);
+            entry.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
+            entry.Property(e => e.Key).HasMaxLength(CacheEntry.MaxKeyLength);
             entry.HasOne<BlobRecord>().WithMany().HasForeignKey(e => e.ValueDigest).OnDelete(DeleteBehavior.Restrict);
             entry.HasIndex(e => e.ValueDigest);
             entry.HasIndex(e => e.LastAccessAt);

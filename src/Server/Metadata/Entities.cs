@@ -32,14 +32,25 @@ public sealed class NamespaceBlob
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>An action cache entry: a key chosen by the client, pointing at the blob holding its value.</summary>
-public sealed class ActionEntry
+/// <summary>
+/// A keyed cache entry: a protocol-defined key in a namespace, pointing at the blob holding its value.
+/// Bazel's action cache, ccache, Turborepo, Nx and Gradle entries are all of this shape.
+/// </summary>
+public sealed class CacheEntry
 {
+    public const int MaxKeyLength = 255;
+
     public required string Namespace { get; set; }
 
+    public EntryKind Kind { get; set; }
+
+    /// <summary>The protocol's own key, validated by its adapter (an action digest, a ccache path, a task hash…).</summary>
     public required string Key { get; set; }
 
     public required string ValueDigest { get; set; }
+
+    /// <summary>Protocol metadata kept with the value (e.g. Turborepo's x-artifact-* headers), as a JSON object.</summary>
+    public string? Metadata { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -49,3 +60,6 @@ public sealed class ActionEntry
 
     public long HitCount { get; set; }
 }
+
+/// <summary>Which protocol an entry belongs to; each has its own key space.</summary>
+public enum EntryKind { Action, Ccache, Turborepo, Nx, Gradle }

@@ -1,5 +1,5 @@
 using CacheRegistry.Common.Api;
-using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core;
 using Microsoft.Extensions.Options;
@@ -19,20 +19,18 @@ public static class ApiV1Endpoints
     public static void MapApiV1AdminRoutes(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/blobs/{digest}", DescribeBlobAsync);
+        routes.MapGet("/api/v1/stats", (HttpContext context, NamespaceAuthorizer access, CacheStatistics statistics) =>
+        {
+            access.Authorize(context, CachePermission.Admin);
+            return Results.Ok(statistics.Snapshot());
+        });
     }
 
-    private static async Task<IResult> FindMissingAsync(HttpContext context, ContentStore cas, IOptions<CacheLimitsOptions> limits)
+    private static async Task<IResult> FindMissingAsync(HttpContext context, NamespaceAuthorizer access, ContentStore cas, IOptions<CacheLimitsOptions> limits)
     {
         var ns = RouteValues.Namespace(context);
-        FindMissingRequest? request;
-        try
-        {
-            request = await context.Request.ReadFromJsonAsync<FindMissingRequest>(context.RequestAborted);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw CacheRequestException.BadRequest($"invalid JSON: {e.Message}");
-        }
+        access.Authorize(context, ns, CachePermission.Read);
+        var request = await JsonBody.ReadAsync<FindMissingRequest>(context);
         if (request?.Digests is null) throw CacheRequestException.BadRequest("expected {\"digests\": [\"<sha256>\", ...]}");
         if (request.Digests.Count > limits.Value.MaxFindMissingDigests)
         {
@@ -44,9 +42,10 @@ public static class ApiV1Endpoints
         return Results.Ok(new FindMissingResponse(missing.Select(d => d.Hex).ToList()));
     }
 
-    private static async Task<IResult> DescribeBlobAsync(string digest, BlobCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<IResult> DescribeBlobAsync(HttpContext context, string digest, NamespaceAuthorizer access, BlobCatalog catalog)
     {
-        var info = await catalog.DescribeAsync(RouteValues.Digest(digest), cancellationToken);
+        access.Authorize(context, CachePermission.Admin);
+        var info = await catalog.DescribeAsync(RouteValues.Digest(digest), context.RequestAborted);
         return info is null ? Results.NotFound(new ProblemBody("Not Found", 404, $"no blob {digest}")) : Results.Ok(info);
     }
 }

@@ -28,9 +28,15 @@ public static class HttpEncoding
         if (request.ContentLength > maxSize && UploadEncodingOf(request) == UploadEncoding.Identity) throw CacheRequestException.TooLarge(maxSize);
     }
 
-    /// <summary>Answers a GET or HEAD with a blob, zstd-encoded as stored when the client accepts it.</summary>
-    public static async Task WriteBlobAsync(HttpContext context, StoredBlob blob, BlobReader reader)
+    /// <summary>Answers a GET or HEAD with a blob (zstd-encoded as stored when the client accepts it), or 404 for null.</summary>
+    public static async Task WriteBlobOrNotFoundAsync(HttpContext context, StoredBlob? blob, BlobReader reader)
     {
+        if (blob is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
         var request = context.Request;
         var response = context.Response;
         var acceptsZstd = AcceptsZstd(request);

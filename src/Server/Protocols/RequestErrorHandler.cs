@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace CacheRegistry.Server.Protocols;
 
 /// <summary>
-/// Maps refused requests to their 4xx status with a problem body. Anything else is left to the
-/// default handler: a 500 means a bug or an outage, and is logged as such.
+/// Maps refused requests to their 4xx status with a problem body (plain text for protocols that want
+/// it). Anything else is left to the default handler: a 500 means a bug or an outage, and is logged.
 /// </summary>
 public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger<RequestErrorHandler> logger) : IExceptionHandler
 {
@@ -22,7 +22,18 @@ public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger
 
         logger.LogInformation("{Method} {Path} refused with {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
         if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return true;
+
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = new(["Bearer", "Basic realm=\"CacheRegistry\""]);
+        }
+        if (context.GetEndpoint()?.Metadata.GetMetadata<PlainTextErrors>() is not null)
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(detail ?? "", cancellationToken);
+            return true;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

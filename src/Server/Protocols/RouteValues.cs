@@ -1,16 +1,21 @@
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Protocols;
 
-/// <summary>Turns route text into validated values; anything malformed is a 400 before it is used.</summary>
+/// <summary>Turns request text into validated values; anything malformed is a 400 before it is used.</summary>
 public static class RouteValues
 {
+    public const int MaxOpaqueKeyLength = 128;
+    private const int MaxPathSegments = 8;
+
     /// <summary>The optional "{ns}" prefix segment; routes without it use the default namespace.</summary>
-    public static NamespaceName Namespace(HttpContext context)
+    public static NamespaceName Namespace(HttpContext context) => NamespaceOrDefault(context.GetRouteValue("ns") as string);
+
+    public static NamespaceName NamespaceOrDefault(string? text)
     {
-        var text = context.GetRouteValue("ns") as string;
-        if (text is null) return NamespaceName.Default;
+        if (string.IsNullOrEmpty(text)) return NamespaceName.Default;
         return NamespaceName.TryParse(text, out var ns)
             ? ns
             : throw CacheRequestException.BadRequest("invalid namespace: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
@@ -20,4 +25,24 @@ public static class RouteValues
         Sha256Digest.TryParse(text, out var digest)
             ? digest
             : throw CacheRequestException.BadRequest($"invalid {what}: expected 64 lowercase hexadecimal characters");
+
+    /// <summary>A key a protocol treats as opaque: 1–128 of [A-Za-z0-9_-].</summary>
+    public static string OpaqueKey(string? text, string what = "key") =>
+        IsOpaqueKey(text)
+            ? text!
+            : throw CacheRequestException.BadRequest($"invalid {what}: expected 1-{MaxOpaqueKeyLength} letters, digits, '_' or '-'");
+
+    /// <summary>A key that is a path of opaque segments (ccache's layouts and the user's own prefix below the route).</summary>
+    public static string OpaquePath(string? text, string what = "key")
+    {
+        var segments = (text ?? "").Split('/');
+        if (segments.Length > MaxPathSegments || (text ?? "").Length > CacheEntry.MaxKeyLength || !segments.All(IsOpaqueKey))
+        {
+            throw CacheRequestException.BadRequest($"invalid {what}: expected up to {MaxPathSegments} '/'-separated parts of letters, digits, '_' or '-'");
+        }
+        return text!;
+    }
+
+    private static bool IsOpaqueKey(string? text) =>
+        !string.IsNullOrEmpty(text) && text.Length <= MaxOpaqueKeyLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }

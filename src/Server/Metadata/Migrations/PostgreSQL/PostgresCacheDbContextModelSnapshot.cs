@@ -22,48 +22,6 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.ActionEntry", b =>
-                {
-                    b.Property<string>("Namespace")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("namespace");
-
-                    b.Property<string>("Key")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("key");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<long>("HitCount")
-                        .HasColumnType("bigint")
-                        .HasColumnName("hit_count");
-
-                    b.Property<DateTimeOffset>("LastAccessAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("last_access_at");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("ValueDigest")
-                        .IsRequired()
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("value_digest");
-
-                    b.HasKey("Namespace", "Key");
-
-                    b.HasIndex("LastAccessAt");
-
-                    b.HasIndex("ValueDigest");
-
-                    b.ToTable("action_entries", (string)null);
-                });
-
             modelBuilder.Entity("CacheRegistry.Server.Metadata.BlobRecord", b =>
                 {
                     b.Property<string>("Digest")
@@ -104,6 +62,57 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("blobs", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("HitCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hit_count");
+
+                    b.Property<DateTimeOffset>("LastAccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_access_at");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text")
+                        .HasColumnName("metadata");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("ValueDigest")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("value_digest");
+
+                    b.HasKey("Namespace", "Kind", "Key");
+
+                    b.HasIndex("LastAccessAt");
+
+                    b.HasIndex("ValueDigest");
+
+                    b.ToTable("cache_entries", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -126,7 +135,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("namespace_blobs", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.ActionEntry", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
                 {
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()

@@ -29,12 +29,14 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 });
 
             migrationBuilder.CreateTable(
-                name: "action_entries",
+                name: "cache_entries",
                 columns: table => new
                 {
                     @namespace = table.Column<string>(name: "namespace", type: "character varying(64)", maxLength: 64, nullable: false),
-                    key = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
                     value_digest = table.Column<string>(type: "character varying(64)", nullable: false),
+                    metadata = table.Column<string>(type: "text", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     last_access_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -42,9 +44,9 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_action_entries", x => new { x.@namespace, x.key });
+                    table.PrimaryKey("PK_cache_entries", x => new { x.@namespace, x.kind, x.key });
                     table.ForeignKey(
-                        name: "FK_action_entries_blobs_value_digest",
+                        name: "FK_cache_entries_blobs_value_digest",
                         column: x => x.value_digest,
                         principalTable: "blobs",
                         principalColumn: "digest",
@@ -71,19 +73,19 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_action_entries_last_access_at",
-                table: "action_entries",
-                column: "last_access_at");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_action_entries_value_digest",
-                table: "action_entries",
-                column: "value_digest");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_blobs_last_access_at",
                 table: "blobs",
                 column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_cache_entries_last_access_at",
+                table: "cache_entries",
+                column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_cache_entries_value_digest",
+                table: "cache_entries",
+                column: "value_digest");
 
             migrationBuilder.CreateIndex(
                 name: "IX_namespace_blobs_digest",
@@ -95,7 +97,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "action_entries");
+                name: "cache_entries");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCacheDbContext))]
-    [Migration("20261122002307_InitialCreate")]
+    [Migration("20261122003809_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -18,48 +18,6 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.11");
-
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.ActionEntry", b =>
-                {
-                    b.Property<string>("Namespace")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("namespace");
-
-                    b.Property<string>("Key")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("created_at");
-
-                    b.Property<long>("HitCount")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("hit_count");
-
-                    b.Property<long>("LastAccessAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_access_at");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("ValueDigest")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("value_digest");
-
-                    b.HasKey("Namespace", "Key");
-
-                    b.HasIndex("LastAccessAt");
-
-                    b.HasIndex("ValueDigest");
-
-                    b.ToTable("action_entries", (string)null);
-                });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.BlobRecord", b =>
                 {
@@ -101,6 +59,57 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("blobs", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("HitCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hit_count");
+
+                    b.Property<long>("LastAccessAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_access_at");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metadata");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("ValueDigest")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value_digest");
+
+                    b.HasKey("Namespace", "Kind", "Key");
+
+                    b.HasIndex("LastAccessAt");
+
+                    b.HasIndex("ValueDigest");
+
+                    b.ToTable("cache_entries", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -123,7 +132,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("namespace_blobs", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.ActionEntry", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
                 {
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()

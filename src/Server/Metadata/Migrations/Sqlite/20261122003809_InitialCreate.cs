@@ -28,12 +28,14 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "action_entries",
+                name: "cache_entries",
                 columns: table => new
                 {
                     @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
-                    key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
                     value_digest = table.Column<string>(type: "TEXT", nullable: false),
+                    metadata = table.Column<string>(type: "TEXT", nullable: true),
                     created_at = table.Column<long>(type: "INTEGER", nullable: false),
                     updated_at = table.Column<long>(type: "INTEGER", nullable: false),
                     last_access_at = table.Column<long>(type: "INTEGER", nullable: false),
@@ -41,9 +43,9 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_action_entries", x => new { x.@namespace, x.key });
+                    table.PrimaryKey("PK_cache_entries", x => new { x.@namespace, x.kind, x.key });
                     table.ForeignKey(
-                        name: "FK_action_entries_blobs_value_digest",
+                        name: "FK_cache_entries_blobs_value_digest",
                         column: x => x.value_digest,
                         principalTable: "blobs",
                         principalColumn: "digest",
@@ -70,19 +72,19 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_action_entries_last_access_at",
-                table: "action_entries",
-                column: "last_access_at");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_action_entries_value_digest",
-                table: "action_entries",
-                column: "value_digest");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_blobs_last_access_at",
                 table: "blobs",
                 column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_cache_entries_last_access_at",
+                table: "cache_entries",
+                column: "last_access_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_cache_entries_value_digest",
+                table: "cache_entries",
+                column: "value_digest");
 
             migrationBuilder.CreateIndex(
                 name: "IX_namespace_blobs_digest",
@@ -94,7 +96,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "action_entries");
+                name: "cache_entries");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");

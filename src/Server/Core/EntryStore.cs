@@ -1,0 +1,132 @@
+using System.Text.Json;
+using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Metadata;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Core;
+
+/// <summary>
+/// Keyed entries (Bazel's action cache and the opaque-key protocols): a key in a namespace maps to a
+/// value stored as a blob, deduplicated like any other content, plus optional protocol metadata.
+/// </summary>
+public sealed class EntryStore(
+    IDbContextFactory<CacheDbContext> contexts,
+    BlobIngestor ingestor,
+    BlobCatalog catalog,
+    ContentStore content,
+    AccessTracker access,
+    CacheStatistics statistics,
+    IOptions<CacheLimitsOptions> limits,
+    TimeProvider clock)
+{
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    public async Task<FoundEntry?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var found = await (
+            from entry in db.CacheEntries
+            join value in db.Blobs on entry.ValueDigest equals value.Digest
+            where entry.Namespace == address.Namespace.Value && entry.Kind == address.Kind && entry.Key == address.Key
+            select new { value, entry.Metadata }).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+
+        statistics.RecordLookup(ProtocolName(address.Kind), address.Namespace, found is not null);
+        if (found is null) return null;
+        access.RecordEntryHit(address);
+        return new FoundEntry(StoredBlob.From(found.value), ParseMetadata(found.Metadata));
+    }
+
+    /// <summary>Which of the keys exist, with their values' sizes and metadata (no hits recorded: nothing is read).</summary>
+    public async Task<IReadOnlyDictionary<string, FoundEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, FoundEntry>(StringComparer.Ordinal);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var chunk in keys.Distinct().Chunk(500))
+        {
+            var found = await (
+                from entry in db.CacheEntries
+                join value in db.Blobs on entry.ValueDigest equals value.Digest
+                where entry.Namespace == ns.Value && entry.Kind == kind && chunk.Contains(entry.Key)
+                select new { entry.Key, value, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
+            foreach (var f in found) result[f.Key] = new FoundEntry(StoredBlob.From(f.value), ParseMetadata(f.Metadata));
+        }
+        return result;
+    }
+
+    /// <summary>Stores the value under the address.</summary>
+    /// <returns>True when the entry is new, false when it replaced one.</returns>
+    public async Task<bool> PutAsync(EntryAddress address, Stream body, UploadEncoding encoding,
+        IReadOnlyDictionary<string, string>? metadata, EntryWriteMode mode, CancellationToken cancellationToken)
+    {
+        if (mode == EntryWriteMode.CreateOnly && await ExistsAsync(address, cancellationToken)) throw Conflict(address);
+
+        var maxSize = address.Kind == EntryKind.Action ? limits.Value.MaxActionEntryBytes : limits.Value.MaxBlobBytes;
+        await using var upload = await ingestor.IngestAsync(body, encoding, maxSize, keepContent: true, cancellationToken);
+        var alreadyStored = await catalog.FindAsync(upload.Digest, cancellationToken) is not null;
+        await content.CommitAsync(address.Namespace, alreadyStored ? upload with { Staged = null } : upload, cancellationToken);
+
+        var metadataJson = metadata is { Count: > 0 } ? JsonSerializer.Serialize(metadata) : null;
+        var created = await WriteEntryAsync(address, upload.Digest.Hex, metadataJson, mode, cancellationToken);
+        statistics.RecordWrite(ProtocolName(address.Kind), address.Namespace);
+        return created;
+    }
+
+    /// <summary>Removes the entry (its value blob stays, for other references and for garbage collection).</summary>
+    public async Task<bool> DeleteAsync(EntryAddress address, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Matching(db, address).ExecuteDeleteAsync(cancellationToken) > 0;
+    }
+
+    public static string ProtocolName(EntryKind kind) => kind == EntryKind.Action ? "ac" : kind.ToString().ToLowerInvariant();
+
+    private async Task<bool> ExistsAsync(EntryAddress address, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Matching(db, address).AnyAsync(cancellationToken);
+    }
+
+    private async Task<bool> WriteEntryAsync(EntryAddress address, string valueDigest, string? metadata, EntryWriteMode mode, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (mode == EntryWriteMode.Overwrite)
+            {
+                var updated = await Matching(db, address).ExecuteUpdateAsync(set => set
+                    .SetProperty(e => e.ValueDigest, valueDigest)
+                    .SetProperty(e => e.Metadata, metadata)
+                    .SetProperty(e => e.UpdatedAt, now), cancellationToken);
+                if (updated > 0) return false;
+            }
+
+            db.CacheEntries.Add(new CacheEntry
+            {
+                Namespace = address.Namespace.Value, Kind = address.Kind, Key = address.Key, ValueDigest = valueDigest,
+                Metadata = metadata, CreatedAt = now, UpdatedAt = now, LastAccessAt = now,
+            });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return true;
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // Another writer inserted the entry first: overwrite it, or refuse when that is not allowed.
+                db.ChangeTracker.Clear();
+                if (mode == EntryWriteMode.CreateOnly) throw Conflict(address);
+            }
+        }
+    }
+
+    private static IQueryable<CacheEntry> Matching(CacheDbContext db, EntryAddress address) =>
+        db.CacheEntries.Where(e => e.Namespace == address.Namespace.Value && e.Kind == address.Kind && e.Key == address.Key);
+
+    private static CacheRequestException Conflict(EntryAddress address) =>
+        new(StatusCodes.Status409Conflict, $"entry {address.Key} exists already and cannot be overwritten");
+
+    private static IReadOnlyDictionary<string, string> ParseMetadata(string? json) =>
+        json is null ? NoMetadata : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? NoMetadata;
+}
