@@ -28,7 +28,9 @@ public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger
         {
             context.Response.Headers.WWWAuthenticate = new(["Bearer", "Basic realm=\"CacheRegistry\""]);
         }
-        if (context.GetEndpoint()?.Metadata.GetMetadata<PlainTextErrors>() is not null)
+        // The middleware clears the endpoint before calling handlers; the feature keeps the original.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<PlainTextErrors>() is not null)
         {
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(detail ?? "", cancellationToken);
