@@ -396,6 +396,39 @@ public abstract class CacheServerContractTests : IAsyncLifetime
         Assert.Contains(values, v => v.AsSpan().SequenceEqual(final));
     }
 
+    // ---- keyed-entry protocols --------------------------------------------------------------------
+
+    [Fact]
+    public async Task Gradle_ccache_Nx_and_Turborepo_entries_round_trip()
+    {
+        var value = TestData.Compressible(100_000);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("team/cache/0123456789abcdef")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Http.PutAsync("team/cache/0123456789abcdef", new ByteArrayContent(value))).StatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("team/cache/0123456789abcdef"));
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync("team/ccache/ab/cdef0123", new ByteArrayContent(value))).StatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("team/ccache/ab/cdef0123"));
+        Assert.Equal(HttpStatusCode.OK, (await Http.DeleteAsync("team/ccache/ab/cdef0123")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("team/ccache/ab/cdef0123")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync("team/v1/cache/987654321", new ByteArrayContent(value))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Http.PutAsync("team/v1/cache/987654321", new ByteArrayContent([1]))).StatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("team/v1/cache/987654321"));
+
+        var put = new HttpRequestMessage(HttpMethod.Put, "v8/artifacts/feedc0ffee123456?slug=team") { Content = new ByteArrayContent(value) };
+        put.Headers.Add("x-artifact-duration", "321");
+        Assert.True((await Http.SendAsync(put)).IsSuccessStatusCode);
+        var get = await Http.GetAsync("v8/artifacts/feedc0ffee123456?slug=team");
+        Assert.Equal(value, await get.Content.ReadAsByteArrayAsync());
+        Assert.Equal("321", get.Headers.GetValues("x-artifact-duration").Single());
+
+        // Four entries, one value: stored once.
+        Assert.Single(await Backend.ListStoredObjectsAsync());
+        // Each protocol has its own key space.
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("team/cache/987654321")).StatusCode);
+    }
+
     // ---- operations ------------------------------------------------------------------------------
 
     [Fact]
