@@ -8,32 +8,16 @@ namespace CacheRegistry.Tests.EndToEnd;
 /// shared but the remote cache, and the second build must be served from it with identical outputs.
 /// The server requires a token, which each tool presents its own way. Workspaces are in tests/e2e.
 /// </summary>
-public abstract partial class BuildToolTests : IAsyncLifetime
+public abstract partial class BuildToolTests : ServerTest
 {
     private const string Token = "e2e-secret-token";
 
-    private readonly string _work = Directory.CreateTempSubdirectory("cacheregistry-e2e-").FullName;
-    private TestBackend _backend = null!;
-    private TestServer _server = null!;
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } =
+        new Dictionary<string, string?> { ["CacheRegistry:Auth:Token"] = Token };
 
-    protected abstract Task<TestBackend> CreateBackendAsync();
+    private string ServerUrl => Server.BaseAddress.ToString().TrimEnd('/');
 
-    public async Task InitializeAsync()
-    {
-        _backend = await CreateBackendAsync();
-        _server = await TestServer.StartAsync(new Dictionary<string, string?>(_backend.Settings) { ["CacheRegistry:Auth:Token"] = Token });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _backend.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
-    private string ServerUrl => _server.BaseAddress.ToString().TrimEnd('/');
-
-    private string ServerUrlWithCredentials => $"http://ci:{Token}@{_server.BaseAddress.Authority}";
+    private string ServerUrlWithCredentials => $"http://ci:{Token}@{Server.BaseAddress.Authority}";
 
     [Theory]
     [InlineData("subdirs", "bearer")]
@@ -48,13 +32,13 @@ public abstract partial class BuildToolTests : IAsyncLifetime
 
         async Task<(Dictionary<string, long> Stats, string Objects)> BuildAsync(string name)
         {
-            var ccacheDir = Path.Combine(_work, name, "ccache");
-            var objects = Path.Combine(_work, name, "obj");
+            var ccacheDir = Path.Combine(WorkDirectory, name, "ccache");
+            var objects = Path.Combine(WorkDirectory, name, "obj");
             Directory.CreateDirectory(objects);
             var environment = new Dictionary<string, string>
             {
                 ["CCACHE_DIR"] = ccacheDir,
-                ["CCACHE_CONFIGPATH"] = Path.Combine(_work, "no-ccache.conf"),
+                ["CCACHE_CONFIGPATH"] = Path.Combine(WorkDirectory, "no-ccache.conf"),
                 ["CCACHE_REMOTE_STORAGE"] = storage,
             };
             foreach (var source in new[] { "main", "util", "math" })
@@ -87,8 +71,8 @@ public abstract partial class BuildToolTests : IAsyncLifetime
 
         async Task<(string Output, string Report)> BuildAsync(string name)
         {
-            var workspace = CopyDirectory(template, Path.Combine(_work, name, "workspace"));
-            var outputRoot = Path.Combine(_work, name, "output-root");
+            var workspace = CopyDirectory(template, Path.Combine(WorkDirectory, name, "workspace"));
+            var outputRoot = Path.Combine(WorkDirectory, name, "output-root");
             string[] startup = [$"--output_user_root={outputRoot}", "--nohome_rc"];
             try
             {
@@ -131,7 +115,7 @@ public abstract partial class BuildToolTests : IAsyncLifetime
                 DeleteIfExists(Path.Combine(workspace, local));
             }
             var output = await Processes.RunAsync(Path.Combine(workspace, "node_modules", ".bin", "turbo"), ["run", "build", "--ui=stream"], workspace, environment);
-            return (output, CopyDirectory(Path.Combine(workspace, "packages", "greeter", "dist"), Path.Combine(_work, name)));
+            return (output, CopyDirectory(Path.Combine(workspace, "packages", "greeter", "dist"), Path.Combine(WorkDirectory, name)));
         }
 
         var (coldOutput, coldDist) = await BuildAsync("cold");
@@ -159,10 +143,10 @@ public abstract partial class BuildToolTests : IAsyncLifetime
                 ["NX_DAEMON"] = "false",
                 ["NX_NO_CLOUD"] = "true",
                 ["NX_TUI"] = "false",
-                ["NX_CACHE_DIRECTORY"] = Path.Combine(_work, name, "nx-cache"),
+                ["NX_CACHE_DIRECTORY"] = Path.Combine(WorkDirectory, name, "nx-cache"),
             };
             var output = await Processes.RunAsync(Path.Combine(workspace, "node_modules", ".bin", "nx"), ["run", "greeter:build"], workspace, environment);
-            return (output, CopyDirectory(Path.Combine(workspace, "packages", "greeter", "dist"), Path.Combine(_work, name, "dist")));
+            return (output, CopyDirectory(Path.Combine(workspace, "packages", "greeter", "dist"), Path.Combine(WorkDirectory, name, "dist")));
         }
 
         var (coldOutput, coldDist) = await BuildAsync("cold");
@@ -180,7 +164,7 @@ public abstract partial class BuildToolTests : IAsyncLifetime
     /// </remarks>
     private async Task<string> PrepareNodeWorkspaceAsync(string name)
     {
-        var workspace = CopyDirectory(Path.Combine(RepositoryRoot.Path, "tests", "e2e", name), Path.Combine(_work, name));
+        var workspace = CopyDirectory(Path.Combine(RepositoryRoot.Path, "tests", "e2e", name), Path.Combine(WorkDirectory, name));
         await Processes.RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], workspace);
         return workspace;
     }

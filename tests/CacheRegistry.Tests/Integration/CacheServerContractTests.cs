@@ -14,30 +14,8 @@ namespace CacheRegistry.Tests.Integration;
 /// The HTTP contract of the cache core, over real HTTP against a real server. Each concrete subclass
 /// runs every test against one storage configuration; each test gets a fresh, empty store.
 /// </summary>
-public abstract class CacheServerContractTests : IAsyncLifetime
+public abstract class CacheServerContractTests : ServerTest
 {
-    protected TestBackend Backend { get; private set; } = null!;
-
-    protected TestServer Server { get; private set; } = null!;
-
-    protected HttpClient Http => Server.Http;
-
-    protected abstract Task<TestBackend> CreateBackendAsync();
-
-    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
-
-    public async Task InitializeAsync()
-    {
-        Backend = await CreateBackendAsync();
-        Server = await TestServer.StartAsync(new Dictionary<string, string?>(Backend.Settings.Concat(ExtraSettings)));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        await Backend.DisposeAsync();
-    }
-
     // ---- content-addressed storage ---------------------------------------------------------------
 
     [Fact]
