@@ -23,7 +23,14 @@ public static class CliApp
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_TOKEN"),
     };
 
-    private static readonly Option<string?> NamespaceOption = new("--namespace", "-n")
+    private static readonly Option<string?> CaBundleOption = new("--ca-bundle")
+    {
+        Description = "PEM file of CA certificates to trust for HTTPS [env: CACHE_CA_BUNDLE]",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_CA_BUNDLE"),
+    };
+
+    public static readonly Option<string?> NamespaceOption = new("--namespace", "-n")
     {
         Description = "Namespace (default: the server's default namespace) [env: CACHE_NAMESPACE]",
         Recursive = true,
@@ -36,8 +43,10 @@ public static class CliApp
         root.Options.Add(ServerOption);
         root.Options.Add(TokenOption);
         root.Options.Add(NamespaceOption);
+        root.Options.Add(CaBundleOption);
         root.Subcommands.Add(BlobCommands.Create(Run));
         root.Subcommands.Add(InspectCommand.Create(Run));
+        root.Subcommands.Add(TokenCommands.Create(Run));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -90,6 +99,7 @@ public static class CliApp
             Server = uri,
             Token = result.GetValue(TokenOption),
             Namespace = result.GetValue(NamespaceOption) is { Length: > 0 } ns ? ns : null,
+            CaBundlePath = result.GetValue(CaBundleOption) is { Length: > 0 } bundle ? bundle : null,
         };
     }
 }

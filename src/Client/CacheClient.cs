@@ -29,7 +29,7 @@ public sealed class CacheClient : IDisposable
     }
 
     public CacheClient(CacheClientOptions options)
-        : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, options, ownsHttp: true)
+        : this(new HttpClient(TlsTrust.CreateHandler(options.CaBundlePath)) { Timeout = Timeout.InfiniteTimeSpan }, options, ownsHttp: true)
     {
     }
 
@@ -163,9 +163,39 @@ public sealed class CacheClient : IDisposable
     public Task PutActionAsync(Sha256Digest key, Func<Stream> open, long? length = null, CancellationToken cancellationToken = default) =>
         PutAsync(NamespacedUrl($"ac/{key.Hex}"), open, length, cancellationToken);
 
+    // ---- tokens (operator API) -------------------------------------------------------------------
+
+    /// <summary>Issues a token; the answer holds the token itself, which the server does not keep.</summary>
+    public Task<CreatedToken> CreateTokenAsync(CreateTokenRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<CreatedToken>(HttpMethod.Post, "api/v1/tokens", request, cancellationToken);
+
+    public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
+        SendJsonAsync<IReadOnlyList<TokenInfo>>(HttpMethod.Get, "api/v1/tokens", null, cancellationToken);
+
+    /// <returns>False when the server knows no such token.</returns>
+    public Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default) =>
+        _retry.ExecuteAsync(async token =>
+        {
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Delete, new Uri(Server, $"api/v1/tokens/{Uri.EscapeDataString(id)}")), token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return false;
+            await EnsureSuccessAsync(response, token);
+            return true;
+        }, cancellationToken).AsTask();
+
     // ---- plumbing --------------------------------------------------------------------------------
 
     private Uri NamespacedUrl(string relative) => new(Server, _namespacePrefix + relative);
+
+    private Task<T> SendJsonAsync<T>(HttpMethod method, string relative, object? body, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async token =>
+        {
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, new Uri(Server, relative))
+            {
+                Content = body is null ? null : JsonContent.Create(body),
+            }, token);
+            await EnsureSuccessAsync(response, token);
+            return await response.Content.ReadFromJsonAsync<T>(token) ?? throw new CacheClientException($"the server sent an empty answer to {relative}");
+        }, cancellationToken).AsTask();
 
     private Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken) =>
         _retry.ExecuteAsync(async token =>

@@ -11,6 +11,9 @@ public sealed class CacheClientOptions
     /// <summary>Sent as a bearer token when set.</summary>
     public string? Token { get; init; }
 
+    /// <summary>PEM file of CA certificates to trust for the server's HTTPS certificate (e.g. a company CA), instead of the system's.</summary>
+    public string? CaBundlePath { get; init; }
+
     /// <summary>Compress uploads with zstd on the way (the server keeps the frame as sent).</summary>
     public bool CompressUploads { get; init; } = true;
 

@@ -11,6 +11,7 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
         routes.MapApiV1AdminRoutes();
+        routes.MapTokenApi();
         // Turborepo names its namespace (team) in the query string, so it has no prefixed form.
         routes.MapTurborepoRemoteCache();
         foreach (var group in new[] { routes.MapGroup(""), routes.MapGroup("/{ns}") })

@@ -21,6 +21,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddOptions<CompressionOptions>().BindConfiguration(CompressionOptions.Section);
         services.AddOptions<AccessTrackingOptions>().BindConfiguration(AccessTrackingOptions.Section);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
 
         // The provider choice shapes the service graph, so it is read now rather than through IOptions.
         var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
@@ -45,9 +46,10 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddHostedService<StagingCleanupService>();
 
         services.AddSingleton<EntryRequests>();
-        services.AddSingleton<NamespaceAuthorizer>();
-        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<AuditLog>();
+        services.AddHostedService<AuditWriterService>();
+        services.AddCacheAuth(configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new());
+        services.AddCacheRateLimiting(configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
 
         services.AddProblemDetails();
         services.AddExceptionHandler<RequestErrorHandler>();

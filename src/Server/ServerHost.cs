@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,8 @@ public static class ServerHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseAuthentication();
+        app.UseCacheRateLimiting();
+        app.UseMiddleware<AuditMiddleware>();
         app.MapCacheRegistry();
         return app;
     }

@@ -31,15 +31,6 @@ public static class InspectCommand
 
     private static void WriteTable(TextWriter output, BlobInfo info)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
-        // Not a terminal (a pipe, a CI log) reads as 80 columns; a digest must not be wrapped.
-        console.Profile.Width = Math.Max(console.Profile.Width, 120);
         var table = new Table().Border(TableBorder.Rounded).AddColumn("Field").AddColumn(new TableColumn("Value").NoWrap());
         void Row(string field, string value) => table.AddRow(Markup.Escape(field), Markup.Escape(value));
         Row("digest", info.Digest);
@@ -50,7 +41,7 @@ public static class InspectCommand
         Row("last access", info.LastAccessAt.ToString("u", CultureInfo.InvariantCulture));
         Row("hits", info.HitCount.ToString(CultureInfo.InvariantCulture));
         Row("namespaces", info.Namespaces.Count == 0 ? "(none)" : string.Join(", ", info.Namespaces));
-        console.Write(table);
+        PlainConsole.For(output).Write(table);
     }
 
     private static string Ratio(BlobInfo info) =>

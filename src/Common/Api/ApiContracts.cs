@@ -19,3 +19,37 @@ public sealed record BlobInfo(
 
 /// <summary>The body of every 4xx/5xx answer (RFC 9457 problem details, the fields we use).</summary>
 public sealed record ProblemBody(string? Title, int? Status, string? Detail);
+
+/// <summary>Body of <c>POST /api/v1/tokens</c>: scopes are <c>pattern:permission</c>, the lifetime like "30d", "12h", "90m".</summary>
+public sealed record CreateTokenRequest(string Name, IReadOnlyList<string> Scopes, string Lifetime);
+
+/// <summary>An issued token as the server records it (never the token itself).</summary>
+public sealed record TokenInfo(string Id, string Name, IReadOnlyList<string> Scopes, string CreatedBy,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>Answer to token creation: the token, shown this once.</summary>
+public sealed record CreatedToken(TokenInfo Info, string Token);
+
+/// <summary>One audit log record.</summary>
+public sealed record AuditRecord(DateTimeOffset At, string Actor, string Action, string? Namespace, string? Target, int Status);
+
+/// <summary>Lifetimes written as a number and a unit: s, m, h or d ("30d").</summary>
+public static class Lifetime
+{
+    public static bool TryParse(string? text, out TimeSpan lifetime)
+    {
+        lifetime = default;
+        if (string.IsNullOrEmpty(text) || text.Length < 2 || !long.TryParse(text[..^1], out var amount) || amount <= 0 || amount > 100_000) return false;
+        TimeSpan? unit = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(1),
+            'm' => TimeSpan.FromMinutes(1),
+            'h' => TimeSpan.FromHours(1),
+            'd' => TimeSpan.FromDays(1),
+            _ => null,
+        };
+        if (unit is null) return false;
+        lifetime = unit.Value * amount;
+        return true;
+    }
+}

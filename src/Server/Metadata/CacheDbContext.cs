@@ -16,6 +16,10 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<CacheEntry> CacheEntries => Set<CacheEntry>();
 
+    public DbSet<IssuedToken> IssuedTokens => Set<IssuedToken>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         model.Entity<BlobRecord>(blob =>
@@ -44,6 +48,27 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
             entry.HasOne<BlobRecord>().WithMany().HasForeignKey(e => e.ValueDigest).OnDelete(DeleteBehavior.Restrict);
             entry.HasIndex(e => e.ValueDigest);
             entry.HasIndex(e => e.LastAccessAt);
+        });
+
+        model.Entity<IssuedToken>(token =>
+        {
+            token.ToTable("issued_tokens");
+            token.HasKey(t => t.Id);
+            token.Property(t => t.Id).HasMaxLength(64);
+            token.Property(t => t.Name).HasMaxLength(128);
+            token.Property(t => t.Scopes).HasMaxLength(4096);
+            token.Property(t => t.CreatedBy).HasMaxLength(256);
+            token.HasIndex(t => t.RevokedAt);
+        });
+        model.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("audit_events");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Actor).HasMaxLength(256);
+            audit.Property(a => a.Action).HasMaxLength(128);
+            audit.Property(a => a.Namespace).HasMaxLength(64);
+            audit.Property(a => a.Target).HasMaxLength(512);
+            audit.HasIndex(a => a.At);
         });
 
         foreach (var property in model.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))

@@ -63,3 +63,41 @@ public sealed class CacheEntry
 
 /// <summary>Which protocol an entry belongs to; each has its own key space.</summary>
 public enum EntryKind { Action, Ccache, Turborepo, Nx, Gradle }
+
+/// <summary>A token the server issued. The token itself is never stored, only what it grants.</summary>
+public sealed class IssuedToken
+{
+    /// <summary>The token's <c>jti</c>.</summary>
+    public required string Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>Space-separated <c>pattern:permission</c> scopes.</summary>
+    public required string Scopes { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>Who did what, when: writes, deletes, token issuing and revocation.</summary>
+public sealed class AuditEvent
+{
+    public long Id { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public required string Actor { get; set; }
+
+    public required string Action { get; set; }
+
+    public string? Namespace { get; set; }
+
+    public string? Target { get; set; }
+
+    public int Status { get; set; }
+}

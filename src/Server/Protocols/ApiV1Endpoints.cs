@@ -21,7 +21,7 @@ public static class ApiV1Endpoints
         routes.MapGet("/api/v1/blobs/{digest}", DescribeBlobAsync);
         routes.MapGet("/api/v1/stats", (HttpContext context, NamespaceAuthorizer access, CacheStatistics statistics) =>
         {
-            access.Authorize(context, CachePermission.Admin);
+            access.AuthorizeOperator(context);
             return Results.Ok(statistics.Snapshot());
         });
     }
@@ -44,7 +44,7 @@ public static class ApiV1Endpoints
 
     private static async Task<IResult> DescribeBlobAsync(HttpContext context, string digest, NamespaceAuthorizer access, BlobCatalog catalog)
     {
-        access.Authorize(context, CachePermission.Admin);
+        access.AuthorizeOperator(context);
         var info = await catalog.DescribeAsync(RouteValues.Digest(digest), context.RequestAborted);
         return info is null ? Results.NotFound(new ProblemBody("Not Found", 404, $"no blob {digest}")) : Results.Ok(info);
     }

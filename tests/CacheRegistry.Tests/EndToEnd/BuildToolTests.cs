@@ -6,14 +6,20 @@ namespace CacheRegistry.Tests.EndToEnd;
 /// <summary>
 /// The real build tools against a real server: each builds a small workspace twice with nothing
 /// shared but the remote cache, and the second build must be served from it with identical outputs.
-/// The server requires a token, which each tool presents its own way. Workspaces are in tests/e2e.
+/// The server requires a scoped JWT, which each tool presents its own way (bearer, or as the Basic password). Workspaces are in tests/e2e.
 /// </summary>
 public abstract partial class BuildToolTests : ServerTest
 {
-    private const string Token = "e2e-secret-token";
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings();
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } =
-        new Dictionary<string, string?> { ["CacheRegistry:Auth:Token"] = Token };
+    /// <summary>What a CI pipeline would get: a JWT that may read and write the team's namespaces, nothing else.</summary>
+    private string Token { get; set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Token = (await TestAuth.IssueAsync(Server, "ci", "team-*:write")).Token;
+    }
 
     private string ServerUrl => Server.BaseAddress.ToString().TrimEnd('/');
 

@@ -18,13 +18,13 @@ public abstract class ServerTest : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Backend = await CreateBackendAsync();
         Server = await TestServer.StartAsync(new Dictionary<string, string?>(Backend.Settings.Concat(ExtraSettings)));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Server.DisposeAsync();
         await Backend.DisposeAsync();

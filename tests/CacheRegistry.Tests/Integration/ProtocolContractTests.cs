@@ -14,13 +14,10 @@ namespace CacheRegistry.Tests.Integration;
 [Collection(BackendCollection.Name)]
 public sealed class ProtocolContractTests : EmbeddedServerTest
 {
-    private const string Token = "contract-token";
+    private const string Token = TestAuth.BootstrapToken;
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
-    {
-        ["CacheRegistry:Auth:Token"] = Token,
-        ["CacheRegistry:Limits:MaxBlobBytes"] = (1024 * 1024).ToString(),
-    };
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } =
+        TestAuth.Settings(("CacheRegistry:Limits:MaxBlobBytes", (1024 * 1024).ToString()));
 
     private HttpClient Authorized()
     {

@@ -11,6 +11,24 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "audit_events",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    at = table.Column<long>(type: "INTEGER", nullable: false),
+                    actor = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    action = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: true),
+                    target = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    status = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_events", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "blobs",
                 columns: table => new
                 {
@@ -25,6 +43,23 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_blobs", x => x.digest);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "issued_tokens",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    scopes = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    revoked_at = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_issued_tokens", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -72,6 +107,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_audit_events_at",
+                table: "audit_events",
+                column: "at");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_blobs_last_access_at",
                 table: "blobs",
                 column: "last_access_at");
@@ -87,6 +127,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 column: "value_digest");
 
             migrationBuilder.CreateIndex(
+                name: "IX_issued_tokens_revoked_at",
+                table: "issued_tokens",
+                column: "revoked_at");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_namespace_blobs_digest",
                 table: "namespace_blobs",
                 column: "digest");
@@ -96,7 +141,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "audit_events");
+
+            migrationBuilder.DropTable(
                 name: "cache_entries");
+
+            migrationBuilder.DropTable(
+                name: "issued_tokens");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");

@@ -1,5 +1,6 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -11,6 +12,24 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "audit_events",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    action = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    @namespace = table.Column<string>(name: "namespace", type: "character varying(64)", maxLength: 64, nullable: true),
+                    target = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_events", x => x.id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "blobs",
                 columns: table => new
@@ -26,6 +45,23 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_blobs", x => x.digest);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "issued_tokens",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    scopes = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
+                    created_by = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_issued_tokens", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -73,6 +109,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_audit_events_at",
+                table: "audit_events",
+                column: "at");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_blobs_last_access_at",
                 table: "blobs",
                 column: "last_access_at");
@@ -88,6 +129,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 column: "value_digest");
 
             migrationBuilder.CreateIndex(
+                name: "IX_issued_tokens_revoked_at",
+                table: "issued_tokens",
+                column: "revoked_at");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_namespace_blobs_digest",
                 table: "namespace_blobs",
                 column: "digest");
@@ -97,7 +143,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "audit_events");
+
+            migrationBuilder.DropTable(
                 name: "cache_entries");
+
+            migrationBuilder.DropTable(
+                name: "issued_tokens");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");

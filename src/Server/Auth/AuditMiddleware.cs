@@ -1,0 +1,35 @@
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
+using CacheRegistry.Server.Protocols;
+
+namespace CacheRegistry.Server.Auth;
+
+/// <summary>Records every successful write and delete, whatever the protocol: who, what, when.</summary>
+public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimeProvider clock)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+        var method = context.Request.Method;
+        if (!(HttpMethods.IsPut(method) || HttpMethods.IsDelete(method)) || context.Response.StatusCode >= 400) return;
+
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
+        await audit.RecordAsync(new AuditEvent
+        {
+            At = clock.GetUtcNow(),
+            Actor = NamespaceAuthorizer.ActorOf(context),
+            Action = $"{method} {route}",
+            Namespace = NamespaceOf(context),
+            Target = Truncate(context.Request.Path.Value, 512),
+            Status = context.Response.StatusCode,
+        });
+    }
+
+    private static string? NamespaceOf(HttpContext context)
+    {
+        var text = context.GetRouteValue("ns") as string ?? context.Request.Query["slug"].FirstOrDefault() ?? context.Request.Query["teamId"].FirstOrDefault();
+        return NamespaceName.TryParse(text, out var ns) ? ns.Value : NamespaceName.Default.Value;
+    }
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}

@@ -1,0 +1,70 @@
+using CacheRegistry.Common.Api;
+using CacheRegistry.Server.Auth;
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>The operator API for tokens and the audit log (<c>/api/v1/tokens</c>, <c>/api/v1/audit</c>); needs <c>*:admin</c>.</summary>
+public static class TokenApi
+{
+    public static void MapTokenApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/tokens", CreateAsync);
+        routes.MapGet("/api/v1/tokens", async (HttpContext context, NamespaceAuthorizer access, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
+        {
+            Authorize(context, access, auth);
+            return Results.Ok(await issuer.ListAsync(context.RequestAborted));
+        });
+        routes.MapDelete("/api/v1/tokens/{id}", RevokeAsync);
+        routes.MapGet("/api/v1/audit", ReadAuditAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, NamespaceAuthorizer access, TokenIssuer issuer, AuditLog audit, IOptions<AuthOptions> auth, TimeProvider clock)
+    {
+        Authorize(context, access, auth);
+        var request = await JsonBody.ReadAsync<CreateTokenRequest>(context);
+        if (request is null || string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 128) throw CacheRequestException.BadRequest("a token needs a name of 1-128 characters");
+        if (!Lifetime.TryParse(request.Lifetime, out var lifetime)) throw CacheRequestException.BadRequest("lifetime must look like 30d, 12h, 90m or 3600s");
+        var scopes = new List<NamespaceScope>();
+        foreach (var text in request.Scopes ?? [])
+        {
+            scopes.Add(NamespaceScope.TryParse(text, out var scope) ? scope : throw CacheRequestException.BadRequest($"invalid scope '{text}': expected pattern:read|write|delete|admin"));
+        }
+
+        var actor = NamespaceAuthorizer.ActorOf(context);
+        var created = await issuer.IssueAsync(request.Name, scopes, lifetime, actor, context.RequestAborted);
+        await audit.RecordAsync(Event(clock, actor, "token.create", $"{created.Info.Id} {created.Info.Name}: {string.Join(' ', created.Info.Scopes)}", 201));
+        return Results.Created($"/api/v1/tokens/{created.Info.Id}", created);
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string id, NamespaceAuthorizer access, TokenIssuer issuer, AuditLog audit, IOptions<AuthOptions> auth, TimeProvider clock)
+    {
+        Authorize(context, access, auth);
+        if (id.Length > 64 || !id.All(char.IsAsciiHexDigit)) throw CacheRequestException.BadRequest("invalid token id");
+        if (!await issuer.RevokeAsync(id, context.RequestAborted)) return Results.NotFound();
+        await audit.RecordAsync(Event(clock, NamespaceAuthorizer.ActorOf(context), "token.revoke", id, 204));
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ReadAuditAsync(HttpContext context, NamespaceAuthorizer access, IDbContextFactory<CacheDbContext> contexts, int? limit)
+    {
+        access.AuthorizeOperator(context);
+        await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
+        var events = await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(Math.Clamp(limit ?? 100, 1, 10_000))
+            .Select(e => new AuditRecord(e.At, e.Actor, e.Action, e.Namespace, e.Target, e.Status))
+            .ToListAsync(context.RequestAborted);
+        return Results.Ok(events);
+    }
+
+    private static void Authorize(HttpContext context, NamespaceAuthorizer access, IOptions<AuthOptions> auth)
+    {
+        if (!auth.Value.Enabled) throw new CacheRequestException(StatusCodes.Status404NotFound, "tokens are not used: auth is not enabled on this server");
+        access.AuthorizeOperator(context);
+    }
+
+    private static AuditEvent Event(TimeProvider clock, string actor, string action, string target, int status) =>
+        new() { At = clock.GetUtcNow(), Actor = actor, Action = action, Target = target, Status = status };
+}
