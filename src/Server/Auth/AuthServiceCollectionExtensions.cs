@@ -86,12 +86,20 @@ public static class AuthServiceCollectionExtensions
             context.Token = Credentials.TokenOf(context.Request);
             return Task.CompletedTask;
         },
+        // The authentication middleware keeps only successful results; the authorizer needs the reason for a 401.
+        OnAuthenticationFailed = context =>
+        {
+            NamespaceAuthorizer.RecordFailure(context.HttpContext, context.Exception);
+            return Task.CompletedTask;
+        },
         OnTokenValidated = context =>
         {
             var tokenId = context.Principal?.FindFirstValue("jti");
             if ((requireTokenId && tokenId is null) || context.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(tokenId))
             {
-                context.Fail(new TokenRevokedException());
+                var revoked = new TokenRevokedException();
+                NamespaceAuthorizer.RecordFailure(context.HttpContext, revoked);
+                context.Fail(revoked);
                 return Task.CompletedTask;
             }
             if (mapScopes is not null && context.Principal?.Identity is ClaimsIdentity identity) mapScopes(identity);

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using CacheRegistry.Server.Core;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Auth;
@@ -13,13 +12,19 @@ namespace CacheRegistry.Server.Auth;
 public sealed class NamespaceAuthorizer(IOptions<AuthOptions> options)
 {
     private const string ScopesItem = "CacheRegistry.Scopes";
+    private const string FailureItem = "CacheRegistry.AuthenticationFailure";
+
+    /// <summary>Remembers why the presented token was rejected, to say so in the 401.</summary>
+    public static void RecordFailure(HttpContext context, Exception failure) => context.Items[FailureItem] = failure;
 
     public void Authorize(HttpContext context, NamespaceName ns, CachePermission permission)
     {
         if (!options.Value.Enabled) return;
         if (!IsAuthenticated(context))
         {
-            if (permission == CachePermission.Read && options.Value.AnonymousRead.Any(p => NamespaceScope.Matches(p, ns.Value))) return;
+            // A rejected token is an error even where anonymous reads are allowed: never a silent downgrade.
+            var presentedBadToken = context.Items.ContainsKey(FailureItem);
+            if (!presentedBadToken && permission == CachePermission.Read && options.Value.AnonymousRead.Any(p => NamespaceScope.Matches(p, ns.Value))) return;
             throw Unauthenticated(context);
         }
         if (!ScopesOf(context).Any(s => s.Grants(ns, permission)))
@@ -58,7 +63,7 @@ public sealed class NamespaceAuthorizer(IOptions<AuthOptions> options)
 
     private static CacheRequestException Unauthenticated(HttpContext context)
     {
-        var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        var failure = context.Items[FailureItem] as Exception;
         return new CacheRequestException(StatusCodes.Status401Unauthorized,
             failure is null ? "a token is required" : $"the token was rejected: {Describe(failure)}");
     }
