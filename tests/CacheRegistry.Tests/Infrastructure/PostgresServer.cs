@@ -40,7 +40,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var port = Net.FreeLoopbackPort();
         // fsync off (-F): a test database need not survive a power cut.
         await RunAsync(bin, runAs, "pg_ctl", ["-D", data, "-l", Path.Combine(directory, "postgres.log"), "-w", "-t", "60",
-            "-o", $"-h 127.0.0.1 -p {port} -k {directory} -F", "start"]);
+            "-o", $"-h 127.0.0.1 -p {port} -k {directory} -F -c max_connections=300", "start"]);
 
         var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
         return new PostgresServer(connectionString, directory, bin, runAs);
@@ -57,6 +57,17 @@ public sealed class PostgresServer : IAsyncDisposable
             await command.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Closes this process's pooled connections to the database and drops it.</summary>
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        NpgsqlConnection.ClearAllPools();
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -52,12 +52,14 @@ public sealed class SqliteFileSystemBackend : TestBackend
 /// <summary>The production profile: PostgreSQL and S3, each store in its own database and key prefix.</summary>
 public sealed class PostgresS3Backend : TestBackend
 {
+    private readonly PostgresServer _postgres;
     private readonly string _connectionString;
     private readonly S3Emulator _s3;
     private readonly string _prefix = $"t{Guid.NewGuid():N}/";
 
-    private PostgresS3Backend(string connectionString, S3Emulator s3)
+    private PostgresS3Backend(PostgresServer postgres, string connectionString, S3Emulator s3)
     {
+        _postgres = postgres;
         _connectionString = connectionString;
         _s3 = s3;
     }
@@ -65,7 +67,13 @@ public sealed class PostgresS3Backend : TestBackend
     public static async Task<PostgresS3Backend> CreateAsync(BackendInfrastructure infrastructure)
     {
         var postgres = await infrastructure.PostgresAsync();
-        return new PostgresS3Backend(await postgres.CreateDatabaseAsync(), await infrastructure.S3Async());
+        return new PostgresS3Backend(postgres, await postgres.CreateDatabaseAsync(), await infrastructure.S3Async());
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _postgres.DropDatabaseAsync(_connectionString);
+        await base.DisposeAsync();
     }
 
     public override string Name => "postgresql+s3";

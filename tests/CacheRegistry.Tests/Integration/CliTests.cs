@@ -83,19 +83,11 @@ public sealed class CliTests : EmbeddedServerTest
         Assert.Equal(ExitCodes.Usage, (await RunAsync("blob", "get", unknown)).ExitCode); // -o is required
         Assert.Equal(ExitCodes.Error, (await RunAsync("blob", "put", Path.Combine(WorkDirectory, "does-not-exist"))).ExitCode);
 
-        var unreachable = await CliRunAsync(["--server", "http://127.0.0.1:1", "inspect", unknown]);
+        var unreachable = await CliRunner.RunAsync(["--server", "http://127.0.0.1:1", "inspect", unknown]);
         Assert.Equal(ExitCodes.Error, unreachable.ExitCode);
         Assert.Single(unreachable.Error.Trim().Split('\n'));
     }
 
     private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
-        CliRunAsync(["--server", Server.BaseAddress.ToString(), .. args]);
-
-    private static async Task<(int ExitCode, string Output, string Error)> CliRunAsync(string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = await CliApp.RunAsync(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
+        CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), .. args]);
 }

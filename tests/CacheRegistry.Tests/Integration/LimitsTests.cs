@@ -79,6 +79,14 @@ public sealed class LimitsTests : EmbeddedServerTest
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Oversized_headers_get_431()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"cas/{TestData.Digest([1])}");
+        request.Headers.TryAddWithoutValidation("X-Padding", new string('a', 64 * 1024));
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await Server.Http.SendAsync(request)).StatusCode);
+    }
+
     private async Task AssertNothingStoredAsync()
     {
         Assert.Empty(await Backend.ListStoredObjectsAsync());

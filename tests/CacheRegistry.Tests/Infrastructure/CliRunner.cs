@@ -1,0 +1,15 @@
+using CacheRegistry.Cli;
+
+namespace CacheRegistry.Tests.Infrastructure;
+
+/// <summary>Runs the `cache` command line in-process, capturing its output and exit code.</summary>
+public static class CliRunner
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await CliApp.RunAsync(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}
