@@ -31,35 +31,13 @@ public sealed class RevocationList(IDbContextFactory<CacheDbContext> contexts, T
     }
 }
 
-public sealed class RevocationRefreshService(RevocationList revocations, IOptions<AuthOptions> options, ILogger<RevocationRefreshService> logger) : BackgroundService
+/// <summary>Reloads the revocation list on every server, every <see cref="AuthOptions.RevocationRefreshInterval"/>.</summary>
+public sealed class RevocationRefreshService(RevocationList revocations, IOptions<AuthOptions> options, ILogger<RevocationRefreshService> logger)
+    : Background.PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled) return;
-        using var timer = new PeriodicTimer(options.Value.RevocationRefreshInterval);
-        do
-        {
-            try
-            {
-                await revocations.ReloadAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not reload the token revocation list; keeping the previous one");
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override bool IsEnabled => options.Value.Enabled;
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override TimeSpan Interval => options.Value.RevocationRefreshInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => revocations.ReloadAsync(cancellationToken);
 }

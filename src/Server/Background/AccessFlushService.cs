@@ -11,31 +11,22 @@ public sealed class AccessFlushService(
     AccessTracker tracker,
     IDbContextFactory<CacheDbContext> contexts,
     IOptions<AccessTrackingOptions> options,
-    ILogger<AccessFlushService> logger) : BackgroundService
+    ILogger<AccessFlushService> logger) : PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.FlushInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushSafelyAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        // Shutting down: keep what was counted since the last tick.
-        await FlushSafelyAsync(CancellationToken.None);
-    }
+    protected override TimeSpan Interval => options.Value.FlushInterval;
 
-    private async Task FlushSafelyAsync(CancellationToken cancellationToken)
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => FlushAsync(tracker.TakeSnapshot(), cancellationToken);
+
+    // Shutting down: keep what was counted since the last run.
+    protected override async Task OnStoppingAsync()
     {
         try
         {
-            await FlushAsync(tracker.TakeSnapshot(), cancellationToken);
+            await FlushAsync(tracker.TakeSnapshot(), CancellationToken.None);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            logger.LogWarning(e, "Could not record cache hits; they are dropped");
+            logger.LogWarning(e, "Could not record the last cache hits; they are dropped");
         }
     }
 
