@@ -37,7 +37,12 @@ public static class CliApp
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_NAMESPACE"),
     };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, () => (Console.OpenStandardOutput(), Console.OpenStandardError()), cancellationToken);
+
+    /// <param name="commandStreams">Where `cache exec` sends the step's own output (the console, or a test's buffers).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<(Stream Stdout, Stream Stderr)> commandStreams,
+        CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("CacheRegistry command line: store, fetch and inspect build cache content.");
         root.Options.Add(ServerOption);
@@ -47,6 +52,7 @@ public static class CliApp
         root.Subcommands.Add(BlobCommands.Create(Run));
         root.Subcommands.Add(InspectCommand.Create(Run));
         root.Subcommands.Add(TokenCommands.Create(Run));
+        root.Subcommands.Add(ExecCommand.Create(Run, commandStreams));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -12,4 +12,15 @@ public static class CliRunner
         var exitCode = await CliApp.RunAsync(args, output, error);
         return (exitCode, output.ToString(), error.ToString());
     }
+
+    /// <summary>Also captures what a step run by `cache exec` prints (or what a hit replays).</summary>
+    public static async Task<(int ExitCode, string Output, string Error, byte[] CommandOutput, byte[] CommandError)> RunWithCommandOutputAsync(string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var commandOutput = new MemoryStream();
+        var commandError = new MemoryStream();
+        var exitCode = await CliApp.RunAsync(args, output, error, () => (commandOutput, commandError));
+        return (exitCode, output.ToString(), error.ToString(), commandOutput.ToArray(), commandError.ToArray());
+    }
 }

@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using CacheRegistry.Common.Hashing;
+
+namespace CacheRegistry.Client.Actions;
+
+public enum CacheOutcome { LocalHit, RemoteHit, Miss }
+
+public sealed record ExecOptions
+{
+    /// <summary>Only compute the key and say whether it would hit.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Report the key's inputs and, on a miss, what changed since the step's previous run.</summary>
+    public bool Explain { get; init; }
+
+    /// <summary>Also cache runs that exit non-zero.</summary>
+    public bool CacheFailures { get; init; }
+}
+
+public sealed record ExecResult(int ExitCode, CacheOutcome Outcome, Sha256Digest Key);
+
+/// <summary>A declared output was not produced by a run that succeeded.</summary>
+public sealed class MissingOutputException(string output) : Exception($"the command succeeded but did not produce the declared output '{output}'");
+
+/// <summary>
+/// Runs a build step through the cache: on a hit (local tier first, then the server) restores the
+/// outputs and replays the recorded output and exit code without running anything; on a miss runs the
+/// command, then stores outputs and the action entry in both tiers. The server being unreachable makes
+/// a miss, never a failed build.
+/// </summary>
+public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, TextWriter report, TextWriter log)
+{
+    public async Task<ExecResult> RunAsync(ActionDefinition action, ExecOptions options, Stream stdout, Stream stderr, CancellationToken cancellationToken = default)
+    {
+        var digests = local.OpenDigestCache();
+        var inputs = await ActionKeyBuilder.BuildAsync(action, digests, cancellationToken);
+        await digests.SaveAsync();
+        var key = inputs.Key;
+        var stepId = LocalActionCache.StepId(action);
+
+        if (options.Explain)
+        {
+            await log.WriteLineAsync($"key {key}, from:");
+            foreach (var line in inputs.Describe()) await log.WriteLineAsync("  " + line);
+        }
+
+        var (manifest, outcome) = await LookupAsync(key, action, cancellationToken);
+        if (options.Explain && outcome == CacheOutcome.Miss) await ExplainMissAsync(local.PreviousInputs(stepId), inputs);
+        if (options.DryRun)
+        {
+            await report.WriteLineAsync($"{key} {Describe(outcome)}");
+            return new ExecResult(0, outcome, key);
+        }
+
+        if (manifest is not null && await TryRestoreAsync(manifest, action, stdout, stderr, cancellationToken))
+        {
+            local.RecordInputs(stepId, inputs);
+            return new ExecResult(manifest.ExitCode, outcome, key);
+        }
+
+        var exitCode = await RunAndStoreAsync(key, action, options, stdout, stderr, cancellationToken);
+        local.RecordInputs(stepId, inputs);
+        local.Trim();
+        return new ExecResult(exitCode, CacheOutcome.Miss, key);
+    }
+
+    private static string Describe(CacheOutcome outcome) => outcome switch
+    {
+        CacheOutcome.LocalHit => "hit (local)",
+        CacheOutcome.RemoteHit => "hit (server)",
+        _ => "miss",
+    };
+
+    private async Task ExplainMissAsync(ActionKeyInputs? previous, ActionKeyInputs current)
+    {
+        if (previous is null)
+        {
+            await log.WriteLineAsync("miss: no earlier run of this step is known here");
+            return;
+        }
+        var differences = current.DifferencesFrom(previous);
+        await log.WriteLineAsync(differences.Count == 0
+            ? $"miss: the inputs equal the previous run's (key {previous.Key}), which was not stored"
+            : $"miss: since the previous run (key {previous.Key}): {string.Join("; ", differences)}");
+    }
+
+    // ---- hit -------------------------------------------------------------------------------------
+
+    private async Task<(ActionManifest? Manifest, CacheOutcome Outcome)> LookupAsync(Sha256Digest key, ActionDefinition action, CancellationToken cancellationToken)
+    {
+        if (local.FindManifest(key) is { } cached && Covers(cached, action)) return (cached, CacheOutcome.LocalHit);
+        if (server is null) return (null, CacheOutcome.Miss);
+        try
+        {
+            await using var stream = await server.OpenActionAsync(key, cancellationToken);
+            if (stream is null) return (null, CacheOutcome.Miss);
+            var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            var manifest = ActionManifest.TryParse(buffer.ToArray());
+            if (manifest is null || !Covers(manifest, action)) return (null, CacheOutcome.Miss);
+            local.AddManifest(key, manifest);
+            return (manifest, CacheOutcome.RemoteHit);
+        }
+        catch (Exception e) when (e is HttpRequestException or CacheClientException or IOException)
+        {
+            await log.WriteLineAsync($"warning: cache server lookup failed, running the step: {e.Message}");
+            return (null, CacheOutcome.Miss);
+        }
+    }
+
+    private static bool Covers(ActionManifest manifest, ActionDefinition action) =>
+        manifest.DeclaredOutputs.ToHashSet(StringComparer.Ordinal).SetEquals(action.Outputs.Select(o => WorkspacePaths.Relative(action.Root, o)));
+
+    private async Task<bool> TryRestoreAsync(ActionManifest manifest, ActionDefinition action, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var digest in manifest.Digests)
+        {
+            var path = await FetchBlobAsync(Sha256Digest.Parse(digest), cancellationToken);
+            if (path is null) return false; // an output was evicted everywhere: run the step
+            blobs[digest] = path;
+        }
+
+        foreach (var directory in manifest.Directories) Directory.CreateDirectory(WorkspacePaths.Full(action.Root, directory));
+        foreach (var file in manifest.Files) Place(blobs[file.Digest], WorkspacePaths.Full(action.Root, file.Path), file.Executable);
+        await ReplayAsync(blobs[manifest.StdoutDigest], stdout, cancellationToken);
+        await ReplayAsync(blobs[manifest.StderrDigest], stderr, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The local path of a verified copy of the blob: from the local tier, else downloaded into it.</summary>
+    private async Task<string?> FetchBlobAsync(Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        if (local.FindBlob(digest) is { } held)
+        {
+            if ((await Sha256Digest.OfFileAsync(held, cancellationToken)).Digest == digest) return held;
+            File.Delete(held); // damaged on disk: fetch it again
+        }
+        if (server is null) return null;
+        try
+        {
+            var target = local.BlobPath(digest);
+            return await server.DownloadBlobAsync(digest, target, cancellationToken) ? target : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or CacheClientException or IOException)
+        {
+            await log.WriteLineAsync($"warning: could not download {digest}: {e.Message}");
+            return null;
+        }
+    }
+
+    // Written beside the target and renamed over it: a reader never sees a half-written output.
+    private static void Place(string blob, string target, bool executable)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.restoring");
+        File.Copy(blob, temporary);
+        if (!OperatingSystem.IsWindows())
+        {
+            var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            if (executable) mode |= UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            File.SetUnixFileMode(temporary, mode);
+        }
+        File.Move(temporary, target, overwrite: true);
+    }
+
+    private static async Task ReplayAsync(string blob, Stream destination, CancellationToken cancellationToken)
+    {
+        await using var recorded = File.OpenRead(blob);
+        await recorded.CopyToAsync(destination, cancellationToken);
+        await destination.FlushAsync(cancellationToken);
+    }
+
+    // ---- miss ------------------------------------------------------------------------------------
+
+    private async Task<int> RunAndStoreAsync(Sha256Digest key, ActionDefinition action, ExecOptions options, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        var captureDirectory = Directory.CreateTempSubdirectory("cacheregistry-exec-").FullName;
+        try
+        {
+            var stdoutCapture = Path.Combine(captureDirectory, "stdout");
+            var stderrCapture = Path.Combine(captureDirectory, "stderr");
+            var exitCode = await RunCommandAsync(action, stdout, stderr, stdoutCapture, stderrCapture, cancellationToken);
+            if (exitCode != 0 && !options.CacheFailures) return exitCode;
+
+            var (files, directories) = await CollectOutputsAsync(action, cancellationToken);
+            var (stdoutDigest, stdoutSize) = await Sha256Digest.OfFileAsync(stdoutCapture, cancellationToken);
+            var (stderrDigest, stderrSize) = await Sha256Digest.OfFileAsync(stderrCapture, cancellationToken);
+            var manifest = new ActionManifest(ActionManifest.CurrentVersion,
+                action.Outputs.Select(o => WorkspacePaths.Relative(action.Root, o)).Distinct().Order(StringComparer.Ordinal).ToList(),
+                files, directories, exitCode, stdoutDigest.Hex, stdoutSize, stderrDigest.Hex, stderrSize,
+                DateTimeOffset.UtcNow, Environment.MachineName);
+
+            var blobFiles = files.Select(f => (Digest: f.Digest, Path: WorkspacePaths.Full(action.Root, f.Path)))
+                .Append((stdoutDigest.Hex, stdoutCapture)).Append((stderrDigest.Hex, stderrCapture))
+                .DistinctBy(b => b.Item1).ToList();
+            foreach (var (digest, path) in blobFiles) local.AddBlob(Sha256Digest.Parse(digest), path);
+            local.AddManifest(key, manifest);
+            await UploadAsync(key, manifest, blobFiles.Select(b => b.Item2), cancellationToken);
+            return exitCode;
+        }
+        finally
+        {
+            Directory.Delete(captureDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<int> RunCommandAsync(ActionDefinition action, Stream stdout, Stream stderr, string stdoutCapture, string stderrCapture, CancellationToken cancellationToken)
+    {
+        var executable = Executables.Resolve(action.Command[0], action.Root) ?? action.Command[0];
+        var info = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = action.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in action.Command.Skip(1)) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {action.Command[0]}");
+        await using var stdoutFile = File.Create(stdoutCapture);
+        await using var stderrFile = File.Create(stderrCapture);
+        await Task.WhenAll(
+            TeeAsync(process.StandardOutput.BaseStream, stdout, stdoutFile, cancellationToken),
+            TeeAsync(process.StandardError.BaseStream, stderr, stderrFile, cancellationToken),
+            process.WaitForExitAsync(cancellationToken));
+        return process.ExitCode;
+    }
+
+    // Streams the command's output to the user as it comes while recording it for replay.
+    private static async Task TeeAsync(Stream source, Stream live, Stream record, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await live.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            await live.FlushAsync(cancellationToken);
+            await record.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    private static async Task<(List<OutputFile> Files, List<string> Directories)> CollectOutputsAsync(ActionDefinition action, CancellationToken cancellationToken)
+    {
+        var files = new List<OutputFile>();
+        var directories = new List<string>();
+        foreach (var output in action.Outputs)
+        {
+            var full = WorkspacePaths.Full(action.Root, output);
+            var paths = File.Exists(full) ? [full]
+                : Directory.Exists(full) ? Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+                : throw new MissingOutputException(output);
+            if (Directory.Exists(full))
+            {
+                directories.Add(WorkspacePaths.Relative(action.Root, full));
+                directories.AddRange(Directory.EnumerateDirectories(full, "*", SearchOption.AllDirectories).Select(d => WorkspacePaths.Relative(action.Root, d)));
+            }
+            foreach (var path in paths)
+            {
+                var (digest, size) = await Sha256Digest.OfFileAsync(path, cancellationToken);
+                var executable = !OperatingSystem.IsWindows() && File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute);
+                files.Add(new OutputFile(WorkspacePaths.Relative(action.Root, path), digest.Hex, size, executable));
+            }
+        }
+        return (files.DistinctBy(f => f.Path).ToList(), directories.Distinct().Order(StringComparer.Ordinal).ToList());
+    }
+
+    private async Task UploadAsync(Sha256Digest key, ActionManifest manifest, IEnumerable<string> blobFiles, CancellationToken cancellationToken)
+    {
+        if (server is null) return;
+        try
+        {
+            await server.UploadFilesAsync(blobFiles, cancellationToken); // find-missing first, then parallel uploads
+            var json = manifest.ToJson();
+            await server.PutActionAsync(key, () => new MemoryStream(json), json.Length, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or CacheClientException or IOException)
+        {
+            await log.WriteLineAsync($"warning: could not store the result on the cache server: {e.Message}");
+        }
+    }
+}

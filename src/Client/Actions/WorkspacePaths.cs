@@ -1,0 +1,18 @@
+namespace CacheRegistry.Client.Actions;
+
+/// <summary>Workspace-relative paths: '/'-separated, never absolute, never leaving the root.</summary>
+public static class WorkspacePaths
+{
+    public static string Relative(string root, string path)
+    {
+        var full = Path.GetFullPath(path, root);
+        var relative = Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+        if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new ArgumentException($"'{path}' is outside the workspace root {root}");
+        }
+        return relative;
+    }
+
+    public static string Full(string root, string relative) => Path.GetFullPath(relative.Replace('/', Path.DirectorySeparatorChar), root);
+}
