@@ -53,6 +53,7 @@ public static class CliApp
         root.Subcommands.Add(InspectCommand.Create(Run));
         root.Subcommands.Add(TokenCommands.Create(Run));
         root.Subcommands.Add(ExecCommand.Create(Run, commandStreams));
+        foreach (var command in ArtifactCommands.Create(Run)) root.Subcommands.Add(command);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

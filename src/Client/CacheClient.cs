@@ -13,7 +13,7 @@ namespace CacheRegistry.Client;
 /// A typed client for a CacheRegistry server: blobs and action entries as streams, batch existence
 /// checks and uploads, verified atomic downloads. Transient failures are retried with backoff.
 /// </summary>
-public sealed class CacheClient : IDisposable
+public sealed partial class CacheClient : IDisposable
 {
     private const int FindMissingBatchSize = 10_000;
 
@@ -120,9 +120,11 @@ public sealed class CacheClient : IDisposable
     }
 
     /// <summary>
-    /// Hashes the files, asks which blobs the server lacks and uploads only those, several at a time.
+    /// Hashes the files, asks which blobs the server lacks and uploads only those, several at a time;
+    /// files over <see cref="CacheClientOptions.ResumableUploadThreshold"/> go up in resumable parts.
     /// </summary>
-    public async Task<IReadOnlyList<UploadedFile>> UploadFilesAsync(IEnumerable<string> paths, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told the number of bytes sent as they go.</param>
+    public async Task<IReadOnlyList<UploadedFile>> UploadFilesAsync(IEnumerable<string> paths, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var files = new List<(string Path, Sha256Digest Digest, long Size)>();
         foreach (var path in paths)
@@ -135,7 +137,11 @@ public sealed class CacheClient : IDisposable
         var toUpload = files.Where(f => missing.Contains(f.Digest)).DistinctBy(f => f.Digest).ToList();
         await Parallel.ForEachAsync(toUpload,
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (file, token) => await PutBlobAsync(file.Digest, () => File.OpenRead(file.Path), file.Size, token));
+            async (file, token) =>
+            {
+                if (file.Size > _options.ResumableUploadThreshold) await UploadResumableAsync(file.Path, file.Digest, progress, token);
+                else await PutBlobAsync(file.Digest, () => ProgressReadStream.Wrap(File.OpenRead(file.Path), progress), file.Size, token);
+            });
 
         var uploaded = toUpload.Select(f => f.Digest).ToHashSet();
         return files.Select(f => new UploadedFile(f.Path, f.Digest, f.Size, uploaded.Remove(f.Digest))).ToList();
@@ -187,14 +193,37 @@ public sealed class CacheClient : IDisposable
     private Uri NamespacedUrl(string relative) => new(Server, _namespacePrefix + relative);
 
     private Task<T> SendJsonAsync<T>(HttpMethod method, string relative, object? body, CancellationToken cancellationToken) =>
+        SendJsonAsync<T>(method, new Uri(Server, relative), body, cancellationToken);
+
+    private Task<T> SendJsonAsync<T>(HttpMethod method, Uri url, object? body, CancellationToken cancellationToken) =>
         _retry.ExecuteAsync(async token =>
         {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, new Uri(Server, relative))
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, url)
             {
                 Content = body is null ? null : JsonContent.Create(body),
             }, token);
             await EnsureSuccessAsync(response, token);
-            return await response.Content.ReadFromJsonAsync<T>(token) ?? throw new CacheClientException($"the server sent an empty answer to {relative}");
+            return await response.Content.ReadFromJsonAsync<T>(token) ?? throw new CacheClientException($"the server sent an empty answer to {url.AbsolutePath}");
+        }, cancellationToken).AsTask();
+
+    /// <summary>Like <see cref="SendJsonAsync{T}(HttpMethod, Uri, object?, CancellationToken)"/>, but null for 404.</summary>
+    private Task<T?> FindJsonAsync<T>(Uri url, CancellationToken cancellationToken) where T : class =>
+        _retry.ExecuteAsync(async token =>
+        {
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Get, url), token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            await EnsureSuccessAsync(response, token);
+            return await response.Content.ReadFromJsonAsync<T>(token);
+        }, cancellationToken).AsTask();
+
+    /// <summary>A request without an answer body; false for 404.</summary>
+    private Task<bool> SendAsync(HttpMethod method, Uri url, object? body, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async token =>
+        {
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) }, token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return false;
+            await EnsureSuccessAsync(response, token);
+            return true;
         }, cancellationToken).AsTask();
 
     private Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken) =>

@@ -24,6 +24,11 @@ public sealed class CacheClientOptions
 
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Files larger than this are uploaded in resumable parts.</summary>
+    public long ResumableUploadThreshold { get; init; } = 64L * 1024 * 1024;
+
+    public long UploadPartSize { get; init; } = 32L * 1024 * 1024;
+
     /// <summary>How many uploads or downloads run at once in the batch operations.</summary>
     public int Parallelism { get; init; } = 4;
 }

@@ -21,6 +21,7 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
             group.MapNxRemoteCache();
             group.MapGradleBuildCache();
             group.MapApiV1NamespaceRoutes();
+            group.MapArtifactApi();
         }
     }
 }

@@ -40,6 +40,8 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<BlobReader>();
         services.AddSingleton<ContentStore>();
         services.AddSingleton<EntryStore>();
+        services.AddSingleton<Core.Artifacts.ArtifactRegistry>();
+        services.AddSingleton<Core.Artifacts.UploadSessions>();
         services.AddSingleton<CacheStatistics>();
 
         services.AddHostedService<AccessFlushService>();

@@ -24,7 +24,7 @@ public static class BlobCommands
             var paths = result.GetValue(files)!;
             if (paths.FirstOrDefault(p => !File.Exists(p)) is { } absent) return context.Fail(ExitCodes.Error, $"{absent}: no such file");
             using var client = context.CreateClient();
-            foreach (var file in await client.UploadFilesAsync(paths, token))
+            foreach (var file in await client.UploadFilesAsync(paths, cancellationToken: token))
             {
                 await context.Output.WriteLineAsync($"{file.Digest} {file.Size} {file.Path}");
             }

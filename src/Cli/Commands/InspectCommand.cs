@@ -2,31 +2,92 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CacheRegistry.Common.Api;
+using CacheRegistry.Common.Artifacts;
+using CacheRegistry.Common.Hashing;
 using Spectre.Console;
 
 namespace CacheRegistry.Cli.Commands;
 
-/// <summary>`cache inspect &lt;sha256&gt; [--json]`: what the server records about one blob.</summary>
+/// <summary>`cache inspect &lt;sha256|artifact&gt; [--json]`: what the server records about a blob or an artifact.</summary>
 public static class InspectCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Command Create(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
-        var digestArgument = new Argument<string>("sha256") { Description = "Digest of the blob" };
+        var target = new Argument<string>("target") { Description = "A blob's sha256, or an artifact: [namespace/]name[@version]" };
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("inspect", "Show a blob's sizes, encoding, timestamps, hits and namespaces.") { digestArgument, jsonOption };
+        var command = new Command("inspect", "Show a blob (sizes, encoding, timestamps, hits, namespaces) or an artifact (versions, tags, sizes, publishers, signatures).")
+        {
+            target, jsonOption,
+        };
         command.SetAction((result, token) => run(result, async context =>
         {
-            if (!context.TryParseDigest(result.GetValue(digestArgument), out var digest, out var usage)) return usage;
-            using var client = context.CreateClient();
-            var info = await client.GetBlobInfoAsync(digest, token);
-            if (info is null) return context.Fail(ExitCodes.NotFound, $"blob {digest} not found");
-            if (result.GetValue(jsonOption)) await context.Output.WriteLineAsync(JsonSerializer.Serialize(info, Json));
-            else WriteTable(context.Output, info);
-            return ExitCodes.Success;
+            var text = result.GetValue(target)!;
+            var json = result.GetValue(jsonOption);
+            if (Sha256Digest.TryParse(text, out var digest)) return await InspectBlobAsync(context, digest, json, token);
+            if (!ArtifactReference.TryParse(text, out var ns, out var name, out var version))
+            {
+                return context.Fail(ExitCodes.Usage, $"'{text}' is neither a SHA-256 digest nor [namespace/]name[@version]");
+            }
+            return await InspectArtifactAsync(context, ns, name, version, json, token);
         }));
         return command;
+    }
+
+    private static async Task<int> InspectBlobAsync(CliContext context, Sha256Digest digest, bool json, CancellationToken token)
+    {
+        using var client = context.CreateClient();
+        var info = await client.GetBlobInfoAsync(digest, token);
+        if (info is null) return context.Fail(ExitCodes.NotFound, $"blob {digest} not found");
+        if (json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(info, Json));
+        else WriteTable(context.Output, info);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> InspectArtifactAsync(CliContext context, string? ns, string name, string? version, bool json, CancellationToken token)
+    {
+        using var client = context.CreateClient(ns);
+        if (version is not null)
+        {
+            var info = await client.GetVersionAsync(name, version, token);
+            if (info is null) return context.Fail(ExitCodes.NotFound, $"{name}@{version} not found");
+            if (json)
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(info, Json));
+                return ExitCodes.Success;
+            }
+            var details = new Table().Border(TableBorder.Rounded).AddColumn("Field").AddColumn(new TableColumn("Value").NoWrap());
+            void Row(string field, string value) => details.AddRow(Markup.Escape(field), Markup.Escape(value));
+            Row("artifact", $"{info.Namespace}/{info.Name}@{info.Version}");
+            Row("manifest", info.ManifestDigest);
+            Row("size", $"{info.TotalSize.ToString("N0", CultureInfo.InvariantCulture)} bytes in {info.Manifest.Files.Count} files");
+            Row("published", $"{info.CreatedAt.ToString("u", CultureInfo.InvariantCulture)} by {info.Publisher}");
+            Row("tags", info.Tags.Count == 0 ? "(none)" : string.Join(", ", info.Tags));
+            Row("yanked", info.Yanked ? "yes" : "no");
+            Row("signatures", info.Signatures.Count == 0 ? "(none)" : string.Join(", ", info.Signatures.Select(s => $"{s.Algorithm} by key {s.KeyId[..16]}")));
+            foreach (var (key, value) in info.Manifest.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal)) Row($"meta {key}", value);
+            foreach (var file in info.Manifest.Files) Row(file.Path, $"{file.Digest} {file.Size} bytes{(file.Executable ? " executable" : "")}");
+            PlainConsole.For(context.Output).Write(details);
+            return ExitCodes.Success;
+        }
+
+        var versions = await client.ListVersionsAsync(name, 1, 500, token);
+        if (versions.Total == 0) return context.Fail(ExitCodes.NotFound, $"artifact {name} not found");
+        if (json)
+        {
+            await context.Output.WriteLineAsync(JsonSerializer.Serialize(versions, Json));
+            return ExitCodes.Success;
+        }
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in new[] { "version", "tags", "size", "published", "publisher", "signatures", "yanked" }) table.AddColumn(column);
+        foreach (var v in versions.Items)
+        {
+            table.AddRow(Markup.Escape(v.Version), Markup.Escape(string.Join(", ", v.Tags)), v.TotalSize.ToString("N0", CultureInfo.InvariantCulture),
+                v.CreatedAt.ToString("u", CultureInfo.InvariantCulture), Markup.Escape(v.Publisher), v.Signatures.Count.ToString(CultureInfo.InvariantCulture), v.Yanked ? "yes" : "");
+        }
+        PlainConsole.For(context.Output).Write(table);
+        return ExitCodes.Success;
     }
 
     private static void WriteTable(TextWriter output, BlobInfo info)

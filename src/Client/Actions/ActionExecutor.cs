@@ -269,7 +269,7 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
         if (server is null) return;
         try
         {
-            await server.UploadFilesAsync(blobFiles, cancellationToken); // find-missing first, then parallel uploads
+            await server.UploadFilesAsync(blobFiles, cancellationToken: cancellationToken); // find-missing first, then parallel uploads
             var json = manifest.ToJson();
             await server.PutActionAsync(key, () => new MemoryStream(json), json.Length, cancellationToken);
         }

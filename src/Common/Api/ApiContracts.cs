@@ -53,3 +53,39 @@ public static class Lifetime
         return true;
     }
 }
+
+/// <summary>Body of <c>PUT /api/v1/artifacts/{name}/versions/{version}</c>.</summary>
+public sealed record PublishRequest(
+    IReadOnlyList<Artifacts.ArtifactFile> Files,
+    IReadOnlyDictionary<string, string>? Metadata,
+    IReadOnlyList<Artifacts.ArtifactSignature>? Signatures,
+    IReadOnlyList<string>? Tags);
+
+/// <summary>An artifact version as the server serves it.</summary>
+public sealed record ArtifactVersionInfo(
+    string Namespace,
+    string Name,
+    string Version,
+    string ManifestDigest,
+    Artifacts.ArtifactManifest Manifest,
+    IReadOnlyList<Artifacts.ArtifactSignature> Signatures,
+    IReadOnlyList<string> Tags,
+    bool Yanked,
+    DateTimeOffset CreatedAt,
+    string Publisher,
+    long TotalSize);
+
+public sealed record ArtifactSummary(string Name, string? LatestVersion, int VersionCount, DateTimeOffset UpdatedAt);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int Number, int Size, int Total);
+
+public sealed record TagRequest(string Version);
+
+public sealed record YankRequest(bool Yanked);
+
+/// <summary>A resumable upload: which parts the server holds.</summary>
+public sealed record UploadSessionInfo(string Id, IReadOnlyList<UploadedPart> Parts, DateTimeOffset ExpiresAt);
+
+public sealed record UploadedPart(int Number, long Size);
+
+public sealed record CompleteUploadRequest(string Digest);

@@ -4,14 +4,15 @@ using CacheRegistry.Server.Protocols;
 
 namespace CacheRegistry.Server.Auth;
 
-/// <summary>Records every successful write and delete, whatever the protocol: who, what, when.</summary>
+/// <summary>Records every successful write and delete (PUT, DELETE, and POSTs that are not queries), whatever the protocol: who, what, when.</summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimeProvider clock)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         await next(context);
         var method = context.Request.Method;
-        if (!(HttpMethods.IsPut(method) || HttpMethods.IsDelete(method)) || context.Response.StatusCode >= 400) return;
+        if (!(HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsPost(method)) || context.Response.StatusCode >= 400) return;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyRequest>() is not null) return;
 
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
         await audit.RecordAsync(new AuditEvent

@@ -84,6 +84,9 @@ public sealed class CacheLimitsOptions
     public long MaxActionEntryBytes { get; set; } = 64L * 1024 * 1024;
 
     public int MaxFindMissingDigests { get; set; } = 100_000;
+
+    /// <summary>Largest part of a resumable upload.</summary>
+    public long MaxUploadPartBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 /// <summary>"CacheRegistry:Compression".</summary>

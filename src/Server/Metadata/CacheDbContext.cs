@@ -20,6 +20,14 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<ArtifactVersion> ArtifactVersions => Set<ArtifactVersion>();
+
+    public DbSet<ArtifactTag> ArtifactTags => Set<ArtifactTag>();
+
+    public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
+
+    public DbSet<UploadPart> UploadParts => Set<UploadPart>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         model.Entity<BlobRecord>(blob =>
@@ -69,6 +77,42 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
             audit.Property(a => a.Namespace).HasMaxLength(64);
             audit.Property(a => a.Target).HasMaxLength(512);
             audit.HasIndex(a => a.At);
+        });
+
+        model.Entity<ArtifactVersion>(version =>
+        {
+            version.ToTable("artifact_versions");
+            version.HasKey(v => new { v.Namespace, v.Name, v.Version });
+            version.Property(v => v.Namespace).HasMaxLength(64);
+            version.Property(v => v.Name).HasMaxLength(100);
+            version.Property(v => v.Version).HasMaxLength(128);
+            version.Property(v => v.FullVersion).HasMaxLength(256);
+            version.Property(v => v.ManifestDigest).HasMaxLength(64);
+            version.Property(v => v.Publisher).HasMaxLength(256);
+        });
+        model.Entity<ArtifactTag>(tag =>
+        {
+            tag.ToTable("artifact_tags");
+            tag.HasKey(t => new { t.Namespace, t.Name, t.Tag });
+            tag.Property(t => t.Namespace).HasMaxLength(64);
+            tag.Property(t => t.Name).HasMaxLength(100);
+            tag.Property(t => t.Tag).HasMaxLength(64);
+            tag.Property(t => t.Version).HasMaxLength(128);
+        });
+        model.Entity<UploadSession>(session =>
+        {
+            session.ToTable("upload_sessions");
+            session.HasKey(u => u.Id);
+            session.Property(u => u.Id).HasMaxLength(32);
+            session.Property(u => u.Namespace).HasMaxLength(64);
+            session.HasIndex(u => u.ExpiresAt);
+        });
+        model.Entity<UploadPart>(part =>
+        {
+            part.ToTable("upload_parts");
+            part.HasKey(p => new { p.SessionId, p.Number });
+            part.Property(p => p.SessionId).HasMaxLength(32);
+            part.HasOne<UploadSession>().WithMany().HasForeignKey(p => p.SessionId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var property in model.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))

@@ -101,3 +101,70 @@ public sealed class AuditEvent
 
     public int Status { get; set; }
 }
+
+/// <summary>A published artifact version: an immutable manifest, plus yank state and signatures.</summary>
+public sealed class ArtifactVersion
+{
+    public required string Namespace { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>The version's identity: normalized SemVer without build metadata.</summary>
+    public required string Version { get; set; }
+
+    /// <summary>As published, build metadata included.</summary>
+    public required string FullVersion { get; set; }
+
+    public bool IsPrerelease { get; set; }
+
+    public required string ManifestDigest { get; set; }
+
+    /// <summary>The canonical manifest JSON.</summary>
+    public required string Manifest { get; set; }
+
+    /// <summary>JSON array of signatures over the manifest.</summary>
+    public required string Signatures { get; set; }
+
+    public bool Yanked { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public required string Publisher { get; set; }
+
+    public long TotalSize { get; set; }
+}
+
+/// <summary>A movable name for a version of an artifact (stable, latest, ...).</summary>
+public sealed class ArtifactTag
+{
+    public required string Namespace { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Tag { get; set; }
+
+    public required string Version { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A resumable upload in progress; its parts are objects in the blob store.</summary>
+public sealed class UploadSession
+{
+    public required string Id { get; set; }
+
+    public required string Namespace { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+public sealed class UploadPart
+{
+    public required string SessionId { get; set; }
+
+    public int Number { get; set; }
+
+    public long Size { get; set; }
+}

@@ -12,7 +12,7 @@ public static class ApiV1Endpoints
     /// <summary>Routes that act on one namespace; mapped with and without the namespace prefix.</summary>
     public static void MapApiV1NamespaceRoutes(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/v1/cas/find-missing", FindMissingAsync);
+        routes.MapPost("/api/v1/cas/find-missing", FindMissingAsync).WithMetadata(ReadOnlyRequest.Instance);
     }
 
     /// <summary>Operator routes that look across namespaces.</summary>

@@ -12,13 +12,13 @@ public static class TokenApi
 {
     public static void MapTokenApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/v1/tokens", CreateAsync);
+        routes.MapPost("/api/v1/tokens", CreateAsync).WithMetadata(ReadOnlyRequest.Instance); // audited explicitly, with the token's id
         routes.MapGet("/api/v1/tokens", async (HttpContext context, NamespaceAuthorizer access, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
         {
             Authorize(context, access, auth);
             return Results.Ok(await issuer.ListAsync(context.RequestAborted));
         });
-        routes.MapDelete("/api/v1/tokens/{id}", RevokeAsync);
+        routes.MapDelete("/api/v1/tokens/{id}", RevokeAsync).WithMetadata(ReadOnlyRequest.Instance); // audited explicitly
         routes.MapGet("/api/v1/audit", ReadAuditAsync);
     }
 

@@ -27,8 +27,8 @@ public static class TurborepoRemoteCache
         });
         turbo.MapMethods("/{hash}", [HttpMethods.Get, HttpMethods.Head], GetArtifactAsync);
         turbo.MapPut("/{hash}", PutArtifactAsync);
-        turbo.MapPost("", QueryArtifactsAsync);
-        turbo.MapPost("/events", RecordEventsAsync);
+        turbo.MapPost("", QueryArtifactsAsync).WithMetadata(ReadOnlyRequest.Instance);
+        turbo.MapPost("/events", RecordEventsAsync).WithMetadata(ReadOnlyRequest.Instance);
     }
 
     private static async Task GetArtifactAsync(HttpContext context, string hash, EntryRequests requests)

@@ -17,5 +17,15 @@ public readonly record struct StorageKey
     public static StorageKey ForBlob(Sha256Digest digest, BlobEncoding encoding) =>
         new($"cas/{digest.Hex[..2]}/{digest.Hex}{(encoding == BlobEncoding.Zstd ? ".zst" : "")}");
 
+    /// <summary>A part of a resumable upload; the session id is server-generated hex, the number bounded.</summary>
+    public static StorageKey ForUploadPart(string sessionId, int number)
+    {
+        if (sessionId.Length != 32 || !sessionId.All(char.IsAsciiHexDigitLower) || number is < 1 or > 99_999)
+        {
+            throw new ArgumentException("invalid upload part");
+        }
+        return new StorageKey($"uploads/{sessionId}/{number:D5}");
+    }
+
     public override string ToString() => Value;
 }

@@ -22,6 +22,104 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactTag", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tag");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("version");
+
+                    b.HasKey("Namespace", "Name", "Tag");
+
+                    b.ToTable("artifact_tags", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactVersion", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("version");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FullVersion")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("full_version");
+
+                    b.Property<bool>("IsPrerelease")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_prerelease");
+
+                    b.Property<string>("Manifest")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("manifest");
+
+                    b.Property<string>("ManifestDigest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("manifest_digest");
+
+                    b.Property<string>("Publisher")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("publisher");
+
+                    b.Property<string>("Signatures")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("signatures");
+
+                    b.Property<long>("TotalSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_size");
+
+                    b.Property<bool>("Yanked")
+                        .HasColumnType("boolean")
+                        .HasColumnName("yanked");
+
+                    b.HasKey("Namespace", "Name", "Version");
+
+                    b.ToTable("artifact_versions", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -225,6 +323,54 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("namespace_blobs", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("session_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("SessionId", "Number");
+
+                    b.ToTable("upload_parts", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("upload_sessions", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
                 {
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
@@ -239,6 +385,15 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()
                         .HasForeignKey("Digest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
+                {
+                    b.HasOne("CacheRegistry.Server.Metadata.UploadSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -16,6 +16,104 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.11");
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactTag", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tag");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Namespace", "Name", "Tag");
+
+                    b.ToTable("artifact_tags", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactVersion", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FullVersion")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("full_version");
+
+                    b.Property<bool>("IsPrerelease")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_prerelease");
+
+                    b.Property<string>("Manifest")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manifest");
+
+                    b.Property<string>("ManifestDigest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manifest_digest");
+
+                    b.Property<string>("Publisher")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("publisher");
+
+                    b.Property<string>("Signatures")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signatures");
+
+                    b.Property<long>("TotalSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_size");
+
+                    b.Property<bool>("Yanked")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("yanked");
+
+                    b.HasKey("Namespace", "Name", "Version");
+
+                    b.ToTable("artifact_versions", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -217,6 +315,54 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("namespace_blobs", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("session_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.HasKey("SessionId", "Number");
+
+                    b.ToTable("upload_parts", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("upload_sessions", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
                 {
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
@@ -231,6 +377,15 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()
                         .HasForeignKey("Digest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
+                {
+                    b.HasOne("CacheRegistry.Server.Metadata.UploadSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -11,6 +11,43 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "artifact_tags",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    tag = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    version = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_artifact_tags", x => new { x.@namespace, x.name, x.tag });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "artifact_versions",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    version = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    full_version = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    is_prerelease = table.Column<bool>(type: "INTEGER", nullable: false),
+                    manifest_digest = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    manifest = table.Column<string>(type: "TEXT", nullable: false),
+                    signatures = table.Column<string>(type: "TEXT", nullable: false),
+                    yanked = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    publisher = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    total_size = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_artifact_versions", x => new { x.@namespace, x.name, x.version });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "audit_events",
                 columns: table => new
                 {
@@ -63,6 +100,20 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "upload_sessions",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_upload_sessions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "cache_entries",
                 columns: table => new
                 {
@@ -106,6 +157,25 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "upload_parts",
+                columns: table => new
+                {
+                    session_id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    number = table.Column<int>(type: "INTEGER", nullable: false),
+                    size = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_upload_parts", x => new { x.session_id, x.number });
+                    table.ForeignKey(
+                        name: "FK_upload_parts_upload_sessions_session_id",
+                        column: x => x.session_id,
+                        principalTable: "upload_sessions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_audit_events_at",
                 table: "audit_events",
@@ -135,11 +205,22 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 name: "IX_namespace_blobs_digest",
                 table: "namespace_blobs",
                 column: "digest");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_upload_sessions_expires_at",
+                table: "upload_sessions",
+                column: "expires_at");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "artifact_tags");
+
+            migrationBuilder.DropTable(
+                name: "artifact_versions");
+
             migrationBuilder.DropTable(
                 name: "audit_events");
 
@@ -153,7 +234,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 name: "namespace_blobs");
 
             migrationBuilder.DropTable(
+                name: "upload_parts");
+
+            migrationBuilder.DropTable(
                 name: "blobs");
+
+            migrationBuilder.DropTable(
+                name: "upload_sessions");
         }
     }
 }

@@ -1,0 +1,9 @@
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>Endpoint metadata: a POST that changes nothing (a query), so the audit log skips it.</summary>
+public sealed class ReadOnlyRequest
+{
+    public static readonly ReadOnlyRequest Instance = new();
+
+    private ReadOnlyRequest() { }
+}
