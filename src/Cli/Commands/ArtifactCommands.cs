@@ -10,8 +10,11 @@ using Spectre.Console;
 namespace CacheRegistry.Cli.Commands;
 
 /// <summary>`cache push | resolve | pull | verify`: the artifact registry flow, with cache.json and cache.lock.</summary>
-public static class ArtifactCommands
+public static partial class ArtifactCommands
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+\.\d+\.\d+([-+].*)?$")]
+    private static partial System.Text.RegularExpressions.Regex ExactVersion();
+
     private const long ProgressThreshold = 64L * 1024 * 1024;
 
     public static IEnumerable<Command> Create(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
@@ -117,8 +120,8 @@ public static class ArtifactCommands
             {
                 if (!ArtifactReference.TryParse(text, out var ns, out var name, out var spec) || spec is null) return context.Fail(ExitCodes.Usage, "give the artifact as [namespace/]name@range|version|tag");
                 using var client = context.CreateClient(ns);
-                var info = await client.ResolveAsync(name, spec, cancellationToken: cancellation)
-                    ?? (await client.GetVersionAsync(name, spec, cancellation)); // an exact version is pullable even when yanked
+                var info = await client.ResolveAsync(name, spec, cancellationToken: cancellation);
+                if (info is null && ExactVersion().IsMatch(spec)) info = await client.GetVersionAsync(name, spec, cancellation); // pullable even when yanked
                 if (info is null) return context.Fail(ExitCodes.NotFound, $"no version of {name} matches '{spec}'");
                 var pulled = await ArtifactPuller.PullAsync(client, info.Manifest.Files, result.GetValue(output) ?? name, 4, cancellation);
                 await context.Output.WriteLineAsync($"{name}@{info.Version}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present");

@@ -60,6 +60,13 @@ public abstract class SecurityTests : ServerTest
         { "POST", "v8/artifacts?slug=team-b" },
         { "POST", "v8/artifacts/events?slug=team-b" },
         { "POST", "team-b/api/v1/cas/find-missing" },
+        { "GET", "team-b/api/v1/artifacts" },
+        { "GET", "team-b/api/v1/artifacts/tool/resolve?spec=^1" },
+        { "GET", "team-b/api/v1/artifacts/tool/versions/1.0.0" },
+        { "PUT", "team-b/api/v1/artifacts/tool/versions/1.0.0" },
+        { "PUT", "team-b/api/v1/artifacts/tool/tags/stable" },
+        { "DELETE", "team-b/api/v1/artifacts/tool/versions/1.0.0" },
+        { "POST", "team-b/api/v1/uploads" },
     };
 
     public static TheoryData<string, string> OperatorRoutes => new()
