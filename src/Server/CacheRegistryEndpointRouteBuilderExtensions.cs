@@ -10,6 +10,11 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
         routes.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
+        routes.MapGet("/metrics", (HttpContext context, Auth.NamespaceAuthorizer access, Observability.PrometheusExporter exporter) =>
+        {
+            access.AuthorizeOperator(context);
+            return Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8");
+        });
         routes.MapApiV1AdminRoutes();
         routes.MapTokenApi();
         // Turborepo names its namespace (team) in the query string, so it has no prefixed form.

@@ -43,6 +43,9 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<Core.Artifacts.ArtifactRegistry>();
         services.AddSingleton<Core.Artifacts.UploadSessions>();
         services.AddSingleton<CacheStatistics>();
+        services.AddSingleton<Observability.StorageUsage>();
+        services.AddSingleton<Observability.Metrics>();
+        services.AddSingleton<Observability.PrometheusExporter>();
 
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<StagingCleanupService>();

@@ -23,6 +23,9 @@ public static class ServerHost
         });
 
         var app = builder.Build();
+        // Listening starts now, so /metrics counts from the first request, not from the first scrape.
+        app.Services.GetRequiredService<Observability.PrometheusExporter>();
+        app.UseMiddleware<Observability.RequestMetricsMiddleware>(); // outermost: sees every final status
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseCacheRateLimiting();

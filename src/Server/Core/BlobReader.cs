@@ -11,7 +11,7 @@ public sealed record BlobContent(Stream Stream, long Length, BlobEncoding Encodi
 }
 
 /// <summary>Opens stored blobs, either as stored (zstd passthrough) or decompressed on the fly.</summary>
-public sealed class BlobReader(IBlobStore store, ILogger<BlobReader> logger)
+public sealed class BlobReader(IBlobStore store, Observability.Metrics metrics, ILogger<BlobReader> logger)
 {
     /// <summary>The encoding the reader would send, given whether the client accepts zstd.</summary>
     public static (long Length, BlobEncoding Encoding) Describe(StoredBlob blob, bool clientAcceptsZstd) =>
@@ -31,6 +31,7 @@ public sealed class BlobReader(IBlobStore store, ILogger<BlobReader> logger)
             return null;
         }
 
+        metrics.StoredBytes.Add(blob.StoredSize, new KeyValuePair<string, object?>("direction", "read"));
         var (length, encoding) = Describe(blob, clientAcceptsZstd);
         if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
         {

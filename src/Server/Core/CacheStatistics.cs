@@ -1,39 +1,28 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using CacheRegistry.Server.Observability;
 
 namespace CacheRegistry.Server.Core;
 
 /// <summary>
 /// Lookups (hits and misses) and writes per protocol and namespace since the process started, kept in
-/// memory for the operator API and published as System.Diagnostics.Metrics instruments.
+/// memory for the operator API and published through the <see cref="Metrics"/> instruments.
 /// </summary>
-public sealed class CacheStatistics
+public sealed class CacheStatistics(Metrics metrics)
 {
-    public const string MeterName = "CacheRegistry";
-
     private readonly ConcurrentDictionary<(string Protocol, string Namespace), Counters> _counters = new();
-    private readonly Counter<long> _lookups;
-    private readonly Counter<long> _writes;
-
-    public CacheStatistics(IMeterFactory meters)
-    {
-        var meter = meters.Create(MeterName);
-        _lookups = meter.CreateCounter<long>("cacheregistry.lookups", description: "Cache lookups, tagged hit or miss");
-        _writes = meter.CreateCounter<long>("cacheregistry.writes", description: "Entries and blobs written");
-    }
 
     public void RecordLookup(string protocol, NamespaceName ns, bool hit)
     {
         var counters = _counters.GetOrAdd((protocol, ns.Value), _ => new Counters());
         if (hit) Interlocked.Increment(ref counters.Hits);
         else Interlocked.Increment(ref counters.Misses);
-        _lookups.Add(1, new("protocol", protocol), new("namespace", ns.Value), new("result", hit ? "hit" : "miss"));
+        metrics.Lookups.Add(1, new("protocol", protocol), new("namespace", ns.Value), new("result", hit ? "hit" : "miss"));
     }
 
     public void RecordWrite(string protocol, NamespaceName ns)
     {
         Interlocked.Increment(ref _counters.GetOrAdd((protocol, ns.Value), _ => new Counters()).Writes);
-        _writes.Add(1, new("protocol", protocol), new("namespace", ns.Value));
+        metrics.Writes.Add(1, new("protocol", protocol), new("namespace", ns.Value));
     }
 
     public IReadOnlyList<ProtocolStatistics> Snapshot() =>

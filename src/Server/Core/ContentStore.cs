@@ -16,6 +16,7 @@ public sealed class ContentStore(
     IBlobStore store,
     AccessTracker access,
     CacheStatistics statistics,
+    Observability.Metrics metrics,
     IOptions<CacheLimitsOptions> limits,
     TimeProvider clock)
 {
@@ -57,7 +58,11 @@ public sealed class ContentStore(
         if (upload.Staged is not null)
         {
             var key = StorageKey.ForBlob(upload.Digest, upload.Encoding);
-            if (upload.Size > 0) await store.PutAsync(key, upload.Staged, cancellationToken);
+            if (upload.Size > 0)
+            {
+                await store.PutAsync(key, upload.Staged, cancellationToken);
+                metrics.StoredBytes.Add(upload.StoredSize, new KeyValuePair<string, object?>("direction", "write"));
+            }
             var record = await catalog.RegisterAsync(new BlobRecord
             {
                 Digest = upload.Digest.Hex,

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CacheRegistry.Server.Observability;
+
+/// <summary>Counts every request, its latency, its bytes in and out and its errors, labelled by protocol.</summary>
+public sealed class RequestMetricsMiddleware(RequestDelegate next, Metrics metrics)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var counted = new CountingBody(context);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var protocol = ProtocolOf(context.Request.Path);
+            var status = context.Response.StatusCode;
+            var protocolTag = new KeyValuePair<string, object?>("protocol", protocol);
+            metrics.Requests.Add(1, protocolTag, new("method", context.Request.Method), new("status", $"{status / 100}xx"));
+            metrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, protocolTag);
+            metrics.WireBytes.Add(counted.Received, protocolTag, new("direction", "in"));
+            metrics.WireBytes.Add(counted.Sent, protocolTag, new("direction", "out"));
+            if (status >= 400) metrics.Errors.Add(1, protocolTag, new("kind", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>The protocol a path belongs to, from its literal segments (never from user text).</summary>
+    public static string ProtocolOf(PathString path)
+    {
+        var segments = (path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var (segment, index) in segments.Select((s, i) => (s, i)).Take(3))
+        {
+            switch (segment)
+            {
+                case "cas" or "ac": return "bazel";
+                case "ccache": return "ccache";
+                case "v8" when index == 0: return "turborepo";
+                case "v1" when segments.Length > index + 1 && segments[index + 1] == "cache": return "nx";
+                case "cache": return "gradle";
+                case "api": return segments.Length > index + 2 && segments[index + 2] is "artifacts" or "uploads" ? "artifacts" : "api";
+                case "healthz" or "readyz" or "metrics": return "operations";
+            }
+        }
+        return "other";
+    }
+
+    /// <summary>Counts request and response body bytes on their way through.</summary>
+    private sealed class CountingBody
+    {
+        private long _received;
+        private long _sent;
+
+        public CountingBody(HttpContext context)
+        {
+            context.Request.Body = new CountingStream(context.Request.Body, n => _received += n);
+            var body = context.Features.Get<IHttpResponseBodyFeature>()!;
+            context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new CountingStream(body.Stream, n => _sent += n), body));
+        }
+
+        public long Received => _received;
+
+        public long Sent => _sent;
+    }
+
+    private sealed class CountingStream(Stream inner, Action<long> counted) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) { var n = inner.Read(buffer, offset, count); counted(n); return n; }
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) { var n = await inner.ReadAsync(buffer, cancellationToken); counted(n); return n; }
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override void Write(byte[] buffer, int offset, int count) { inner.Write(buffer, offset, count); counted(count); }
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) { await inner.WriteAsync(buffer, cancellationToken); counted(buffer.Length); }
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
