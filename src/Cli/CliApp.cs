@@ -54,6 +54,7 @@ public static class CliApp
         root.Subcommands.Add(TokenCommands.Create(Run));
         root.Subcommands.Add(ExecCommand.Create(Run, commandStreams));
         foreach (var command in ArtifactCommands.Create(Run)) root.Subcommands.Add(command);
+        foreach (var command in OperatorCommands.Create(Run)) root.Subcommands.Add(command);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

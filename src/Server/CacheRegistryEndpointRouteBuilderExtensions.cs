@@ -16,6 +16,7 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
             return Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8");
         });
         routes.MapApiV1AdminRoutes();
+        routes.MapOperatorApi();
         routes.MapTokenApi();
         // Turborepo names its namespace (team) in the query string, so it has no prefixed form.
         routes.MapTurborepoRemoteCache();
@@ -27,6 +28,7 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
             group.MapGradleBuildCache();
             group.MapApiV1NamespaceRoutes();
             group.MapArtifactApi();
+            group.MapOperatorNamespaceRoutes();
         }
     }
 }

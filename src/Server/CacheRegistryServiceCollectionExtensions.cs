@@ -22,6 +22,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddOptions<AccessTrackingOptions>().BindConfiguration(AccessTrackingOptions.Section);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddOptions<GcOptions>().BindConfiguration(GcOptions.Section);
 
         // The provider choice shapes the service graph, so it is read now rather than through IOptions.
         var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
@@ -49,6 +50,8 @@ public static class CacheRegistryServiceCollectionExtensions
 
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<StagingCleanupService>();
+        services.AddSingleton<GarbageCollector>();
+        services.AddHostedService<GcService>();
 
         services.AddSingleton<EntryRequests>();
         services.AddSingleton<AuditLog>();

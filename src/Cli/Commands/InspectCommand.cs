@@ -15,7 +15,7 @@ public static class InspectCommand
 
     public static Command Create(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
-        var target = new Argument<string>("target") { Description = "A blob's sha256, or an artifact: [namespace/]name[@version]" };
+        var target = new Argument<string>("target") { Description = "'stats' (with --namespace N for one), a blob's sha256, or an artifact: [namespace/]name[@version]" };
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var command = new Command("inspect", "Show a blob (sizes, encoding, timestamps, hits, namespaces) or an artifact (versions, tags, sizes, publishers, signatures).")
         {
@@ -25,6 +25,7 @@ public static class InspectCommand
         {
             var text = result.GetValue(target)!;
             var json = result.GetValue(jsonOption);
+            if (text == "stats") return await OperatorCommands.InspectStatsAsync(context, json, token);
             if (Sha256Digest.TryParse(text, out var digest)) return await InspectBlobAsync(context, digest, json, token);
             if (!ArtifactReference.TryParse(text, out var ns, out var name, out var version))
             {

@@ -89,3 +89,21 @@ public sealed record UploadSessionInfo(string Id, IReadOnlyList<UploadedPart> Pa
 public sealed record UploadedPart(int Number, long Size);
 
 public sealed record CompleteUploadRequest(string Digest);
+
+/// <summary>What <c>GET /api/v1/admin/stats</c> reports (and <c>cache inspect stats</c> shows).</summary>
+public sealed record StorageStats(
+    IReadOnlyList<NamespaceStats> Namespaces,
+    IReadOnlyList<ProtocolHitRate> Protocols,
+    IReadOnlyList<BlobStats> LargestBlobs,
+    IReadOnlyList<BlobStats> MostHitBlobs,
+    IReadOnlyList<BlobStats> LeastRecentlyUsedBlobs);
+
+public sealed record NamespaceStats(string Namespace, long Blobs, long Entries, long Bytes, long StoredBytes);
+
+/// <summary>Lookups since the server started.</summary>
+public sealed record ProtocolHitRate(string Protocol, string Namespace, long Hits, long Misses, long Writes)
+{
+    public double HitRate => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+}
+
+public sealed record BlobStats(string Namespace, string Digest, long Size, long StoredSize, long Hits, DateTimeOffset LastAccessAt);

@@ -106,3 +106,38 @@ public sealed class AccessTrackingOptions
     /// <summary>How often recorded hits are written to the database.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>"CacheRegistry:Gc": bounded storage and garbage collection.</summary>
+public sealed class GcOptions
+{
+    public const string Section = CacheRegistryOptions.Section + ":Gc";
+
+    /// <summary>How often a pass runs (on the one replica that holds the lease).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Total stored bytes allowed across namespaces; 0: no global bound.</summary>
+    public long GlobalMaxBytes { get; set; }
+
+    /// <summary>When over a bound, evict until usage is at this fraction of it.</summary>
+    public double LowWaterRatio { get; set; } = 0.8;
+
+    /// <summary>Per-namespace bounds, by namespace name.</summary>
+    public Dictionary<string, NamespaceQuota> Namespaces { get; set; } = [];
+
+    /// <summary>Objects without metadata younger than this may belong to an upload in progress and are left alone.</summary>
+    public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Longest a pass may hold the lease; bounds how long a replica that died mid-pass blocks the others.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many rows or objects a pass handles per step (passes are incremental: serving never stalls).</summary>
+    public int BatchSize { get; set; } = 500;
+}
+
+public sealed class NamespaceQuota
+{
+    public long MaxBytes { get; set; }
+
+    /// <summary>Entries and blobs not used for longer than this are evicted.</summary>
+    public TimeSpan? MaxAge { get; set; }
+}

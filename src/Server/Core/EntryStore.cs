@@ -15,6 +15,7 @@ public sealed class EntryStore(
     BlobIngestor ingestor,
     BlobCatalog catalog,
     ContentStore content,
+    BlobReader reader,
     AccessTracker access,
     CacheStatistics statistics,
     IOptions<CacheLimitsOptions> limits,
@@ -68,6 +69,7 @@ public sealed class EntryStore(
 
         var metadataJson = metadata is { Count: > 0 } ? JsonSerializer.Serialize(metadata) : null;
         var created = await WriteEntryAsync(address, upload.Digest.Hex, metadataJson, mode, cancellationToken);
+        if (address.Kind == EntryKind.Action) await RecordReferencesAsync(address, upload, cancellationToken);
         statistics.RecordWrite(ProtocolName(address.Kind), address.Namespace);
         return created;
     }
@@ -77,6 +79,40 @@ public sealed class EntryStore(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await Matching(db, address).ExecuteDeleteAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>
+    /// Remembers which blobs an action result names (any 64-hex digest in it: that covers Bazel's
+    /// ActionResult protobuf and cache exec's JSON manifest), so garbage collection removes the entry
+    /// before any of them.
+    /// </summary>
+    private async Task RecordReferencesAsync(EntryAddress address, IngestedBlob value, CancellationToken cancellationToken)
+    {
+        const int MaxScannedBytes = 4 * 1024 * 1024;
+        var digests = new HashSet<string>(StringComparer.Ordinal);
+        if (value.Size is > 0 and <= MaxScannedBytes && await catalog.FindAsync(value.Digest, cancellationToken) is { } record)
+        {
+            await using var content = await reader.OpenAsync(StoredBlob.From(record), clientAcceptsZstd: false, cancellationToken);
+            if (content is not null)
+            {
+                var buffer = new MemoryStream();
+                await content.Stream.CopyToAsync(buffer, cancellationToken);
+                digests = DigestScanner.Find(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+                digests.Remove(value.Digest.Hex);
+            }
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.EntryReferences.Where(r => r.Namespace == address.Namespace.Value && r.Kind == address.Kind && r.Key == address.Key).ExecuteDeleteAsync(cancellationToken);
+        if (digests.Count == 0) return;
+        db.EntryReferences.AddRange(digests.Select(d => new EntryReference { Namespace = address.Namespace.Value, Kind = address.Kind, Key = address.Key, Digest = d }));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent write of the same entry recorded its own references; the latest write wins.
+        }
     }
 
     public static string ProtocolName(EntryKind kind) => kind == EntryKind.Action ? "ac" : kind.ToString().ToLowerInvariant();

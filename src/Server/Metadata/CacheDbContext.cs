@@ -28,6 +28,10 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<UploadPart> UploadParts => Set<UploadPart>();
 
+    public DbSet<EntryReference> EntryReferences => Set<EntryReference>();
+
+    public DbSet<Lease> Leases => Set<Lease>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         model.Entity<BlobRecord>(blob =>
@@ -113,6 +117,25 @@ public abstract class CacheDbContext(DbContextOptions options) : DbContext(optio
             part.HasKey(p => new { p.SessionId, p.Number });
             part.Property(p => p.SessionId).HasMaxLength(32);
             part.HasOne<UploadSession>().WithMany().HasForeignKey(p => p.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<EntryReference>(reference =>
+        {
+            reference.ToTable("entry_references");
+            reference.HasKey(r => new { r.Namespace, r.Kind, r.Key, r.Digest });
+            reference.Property(r => r.Namespace).HasMaxLength(64);
+            reference.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
+            reference.Property(r => r.Key).HasMaxLength(CacheEntry.MaxKeyLength);
+            reference.Property(r => r.Digest).HasMaxLength(64);
+            reference.HasIndex(r => new { r.Namespace, r.Digest });
+            reference.HasOne<CacheEntry>().WithMany().HasForeignKey(r => new { r.Namespace, r.Kind, r.Key }).OnDelete(DeleteBehavior.Cascade);
+        });
+        model.Entity<Lease>(lease =>
+        {
+            lease.ToTable("leases");
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(64);
+            lease.Property(l => l.Holder).HasMaxLength(256);
         });
 
         foreach (var property in model.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))

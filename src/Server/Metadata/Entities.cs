@@ -168,3 +168,25 @@ public sealed class UploadPart
 
     public long Size { get; set; }
 }
+
+/// <summary>A blob an entry's value refers to (e.g. the outputs listed in an action result), so eviction removes the entry first.</summary>
+public sealed class EntryReference
+{
+    public required string Namespace { get; set; }
+
+    public EntryKind Kind { get; set; }
+
+    public required string Key { get; set; }
+
+    public required string Digest { get; set; }
+}
+
+/// <summary>Who may run garbage collection now: one replica at a time, until the lease expires.</summary>
+public sealed class Lease
+{
+    public required string Name { get; set; }
+
+    public required string Holder { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+}

@@ -10,7 +10,7 @@ public sealed class Metrics
     public Metrics(IMeterFactory meters, StorageUsage usage)
     {
         var meter = meters.Create(MeterName);
-        meter.CreateObservableGauge("cacheregistry.storage.bytes",
+        meter.CreateObservableGauge("cacheregistry.storage.size",
             () => usage.ByNamespace.Values.Select(u => new Measurement<long>(u.Bytes, new KeyValuePair<string, object?>("namespace", u.Namespace))),
             unit: "By", description: "Stored bytes per namespace (a blob shared by namespaces counts in each)");
         meter.CreateObservableGauge("cacheregistry.storage.objects",
@@ -20,8 +20,8 @@ public sealed class Metrics
         Writes = meter.CreateCounter<long>("cacheregistry.writes", description: "Blobs and entries written, by protocol and namespace");
         Requests = meter.CreateCounter<long>("cacheregistry.requests", description: "HTTP requests by protocol, method and status class");
         RequestDuration = meter.CreateHistogram<double>("cacheregistry.request.duration", unit: "s", description: "HTTP request latency in seconds, by protocol");
-        WireBytes = meter.CreateCounter<long>("cacheregistry.wire.bytes", unit: "By", description: "Bytes received and sent over HTTP, by protocol and direction");
-        StoredBytes = meter.CreateCounter<long>("cacheregistry.stored.bytes", unit: "By", description: "Bytes written to and read from blob storage, by direction");
+        WireBytes = meter.CreateCounter<long>("cacheregistry.wire", unit: "By", description: "Bytes received and sent over HTTP, by protocol and direction");
+        StoredBytes = meter.CreateCounter<long>("cacheregistry.stored", unit: "By", description: "Bytes written to and read from blob storage, by direction");
         Errors = meter.CreateCounter<long>("cacheregistry.errors", description: "Refused or failed requests, by kind (status code)");
         Evictions = meter.CreateCounter<long>("cacheregistry.evictions", description: "Blobs and entries removed by garbage collection, by namespace and reason");
         GcPasses = meter.CreateCounter<long>("cacheregistry.gc.passes", description: "Garbage collection passes run");

@@ -45,6 +45,18 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(_root, prefix.TrimEnd('/'));
+        if (!Directory.Exists(directory)) yield break;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new StoredObject(Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file.Length, file.LastWriteTimeUtc);
+        }
+        await Task.CompletedTask;
+    }
+
     public Task CheckHealthAsync(CancellationToken cancellationToken)
     {
         if (!Directory.Exists(_root)) throw new DirectoryNotFoundException($"blob directory {_root} is missing");

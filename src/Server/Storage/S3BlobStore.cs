@@ -140,6 +140,22 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public async Task DeleteAsync(StorageKey key, CancellationToken cancellationToken) =>
         await _s3.DeleteObjectAsync(_bucket, ObjectKey(key), cancellationToken);
 
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _options.KeyPrefix + prefix };
+        ListObjectsV2Response response;
+        do
+        {
+            response = await _s3.ListObjectsV2Async(request, cancellationToken);
+            foreach (var item in response.S3Objects ?? [])
+            {
+                yield return new StoredObject(item.Key[_options.KeyPrefix.Length..], item.Size ?? 0, item.LastModified ?? DateTime.UtcNow);
+            }
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+        while (response.IsTruncated == true);
+    }
+
     public async Task CheckHealthAsync(CancellationToken cancellationToken) =>
         await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1, Prefix = _options.KeyPrefix }, cancellationToken);
 

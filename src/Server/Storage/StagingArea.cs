@@ -12,6 +12,8 @@ public sealed class StagingArea
     {
         DirectoryPath = options.Value.StagingDirectoryFullPath;
         Directory.CreateDirectory(DirectoryPath);
+        // The staging area belongs to this server alone: at start, whatever is in it is left from a crash.
+        foreach (var file in Directory.EnumerateFiles(DirectoryPath, "*.tmp")) File.Delete(file);
     }
 
     public string DirectoryPath { get; }

@@ -27,5 +27,24 @@ public readonly record struct StorageKey
         return new StorageKey($"uploads/{sessionId}/{number:D5}");
     }
 
+    /// <summary>Reads a listed object key back; false for anything this server would not have written.</summary>
+    public static bool TryParseBlob(string key, out Sha256Digest digest, out BlobEncoding encoding)
+    {
+        digest = default;
+        encoding = key.EndsWith(".zst", StringComparison.Ordinal) ? BlobEncoding.Zstd : BlobEncoding.Identity;
+        var name = encoding == BlobEncoding.Zstd ? key[..^4] : key;
+        return name.Length == 4 + 3 + Sha256Digest.HexLength && name.StartsWith("cas/", StringComparison.Ordinal)
+            && Sha256Digest.TryParse(name[7..], out digest) && name[4..6] == digest.Hex[..2];
+    }
+
+    /// <summary>The session id of a listed upload-part key, or null.</summary>
+    public static string? UploadSessionOf(string key)
+    {
+        var parts = key.Split('/');
+        return parts.Length == 3 && parts[0] == "uploads" && parts[1].Length == 32 && parts[1].All(char.IsAsciiHexDigitLower) ? parts[1] : null;
+    }
+
+    public static StorageKey FromListing(string key) => new(key);
+
     public override string ToString() => Value;
 }

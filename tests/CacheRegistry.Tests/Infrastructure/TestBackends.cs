@@ -94,16 +94,31 @@ public sealed class PostgresS3Backend : TestBackend
         ["CacheRegistry:Storage:S3:PartSizeBytes"] = (5 * 1024 * 1024).ToString(),
     };
 
+    /// <summary>Writes an object behind the server's back (to stage what a crash leaves).</summary>
+    public async Task PutObjectAsync(string key, byte[] content)
+    {
+        using var s3 = Connect();
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = S3Emulator.Bucket, Key = _prefix + key, InputStream = new MemoryStream(content) });
+    }
+
+    public async Task DeleteObjectAsync(string key)
+    {
+        using var s3 = Connect();
+        await s3.DeleteObjectAsync(S3Emulator.Bucket, _prefix + key);
+    }
+
+    private AmazonS3Client Connect() => new(new BasicAWSCredentials(S3Emulator.AccessKey, S3Emulator.SecretKey), new AmazonS3Config
+    {
+        ServiceURL = _s3.ServiceUrl,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
     public override async Task<IReadOnlyList<string>> ListStoredObjectsAsync()
     {
-        using var s3 = new AmazonS3Client(new BasicAWSCredentials(S3Emulator.AccessKey, S3Emulator.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = _s3.ServiceUrl,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+        using var s3 = Connect();
         var keys = new List<string>();
         var request = new ListObjectsV2Request { BucketName = S3Emulator.Bucket, Prefix = _prefix };
         ListObjectsV2Response response;

@@ -257,6 +257,35 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("cache_entries", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("digest");
+
+                    b.HasKey("Namespace", "Kind", "Key", "Digest");
+
+                    b.HasIndex("Namespace", "Digest");
+
+                    b.ToTable("entry_references", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.IssuedToken", b =>
                 {
                     b.Property<string>("Id")
@@ -299,6 +328,28 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasIndex("RevokedAt");
 
                     b.ToTable("issued_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
@@ -377,6 +428,15 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         .WithMany()
                         .HasForeignKey("ValueDigest")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
+                {
+                    b.HasOne("CacheRegistry.Server.Metadata.CacheEntry", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "Kind", "Key")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -249,6 +249,35 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("cache_entries", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("digest");
+
+                    b.HasKey("Namespace", "Kind", "Key", "Digest");
+
+                    b.HasIndex("Namespace", "Digest");
+
+                    b.ToTable("entry_references", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.IssuedToken", b =>
                 {
                     b.Property<string>("Id")
@@ -291,6 +320,28 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasIndex("RevokedAt");
 
                     b.ToTable("issued_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
@@ -369,6 +420,15 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ValueDigest")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
+                {
+                    b.HasOne("CacheRegistry.Server.Metadata.CacheEntry", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "Kind", "Key")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

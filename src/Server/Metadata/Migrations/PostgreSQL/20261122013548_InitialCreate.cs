@@ -102,6 +102,19 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 });
 
             migrationBuilder.CreateTable(
+                name: "leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    holder = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_leases", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "upload_sessions",
                 columns: table => new
                 {
@@ -178,6 +191,26 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "entry_references",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "character varying(64)", maxLength: 64, nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    digest = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_entry_references", x => new { x.@namespace, x.kind, x.key, x.digest });
+                    table.ForeignKey(
+                        name: "FK_entry_references_cache_entries_namespace_kind_key",
+                        columns: x => new { x.@namespace, x.kind, x.key },
+                        principalTable: "cache_entries",
+                        principalColumns: new[] { "namespace", "kind", "key" },
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_audit_events_at",
                 table: "audit_events",
@@ -197,6 +230,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 name: "IX_cache_entries_value_digest",
                 table: "cache_entries",
                 column: "value_digest");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_entry_references_namespace_digest",
+                table: "entry_references",
+                columns: new[] { "namespace", "digest" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_issued_tokens_revoked_at",
@@ -227,10 +265,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 name: "audit_events");
 
             migrationBuilder.DropTable(
-                name: "cache_entries");
+                name: "entry_references");
 
             migrationBuilder.DropTable(
                 name: "issued_tokens");
+
+            migrationBuilder.DropTable(
+                name: "leases");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");
@@ -239,10 +280,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                 name: "upload_parts");
 
             migrationBuilder.DropTable(
-                name: "blobs");
+                name: "cache_entries");
 
             migrationBuilder.DropTable(
                 name: "upload_sessions");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
         }
     }
 }

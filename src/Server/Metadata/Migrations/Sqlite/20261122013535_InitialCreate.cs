@@ -100,6 +100,19 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    holder = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_leases", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "upload_sessions",
                 columns: table => new
                 {
@@ -176,6 +189,26 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "entry_references",
+                columns: table => new
+                {
+                    @namespace = table.Column<string>(name: "namespace", type: "TEXT", maxLength: 64, nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    digest = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_entry_references", x => new { x.@namespace, x.kind, x.key, x.digest });
+                    table.ForeignKey(
+                        name: "FK_entry_references_cache_entries_namespace_kind_key",
+                        columns: x => new { x.@namespace, x.kind, x.key },
+                        principalTable: "cache_entries",
+                        principalColumns: new[] { "namespace", "kind", "key" },
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_audit_events_at",
                 table: "audit_events",
@@ -195,6 +228,11 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 name: "IX_cache_entries_value_digest",
                 table: "cache_entries",
                 column: "value_digest");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_entry_references_namespace_digest",
+                table: "entry_references",
+                columns: new[] { "namespace", "digest" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_issued_tokens_revoked_at",
@@ -225,10 +263,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 name: "audit_events");
 
             migrationBuilder.DropTable(
-                name: "cache_entries");
+                name: "entry_references");
 
             migrationBuilder.DropTable(
                 name: "issued_tokens");
+
+            migrationBuilder.DropTable(
+                name: "leases");
 
             migrationBuilder.DropTable(
                 name: "namespace_blobs");
@@ -237,10 +278,13 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                 name: "upload_parts");
 
             migrationBuilder.DropTable(
-                name: "blobs");
+                name: "cache_entries");
 
             migrationBuilder.DropTable(
                 name: "upload_sessions");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
         }
     }
 }

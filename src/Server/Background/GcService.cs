@@ -1,0 +1,13 @@
+using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core;
+using Microsoft.Extensions.Options;
+
+namespace CacheRegistry.Server.Background;
+
+/// <summary>Runs garbage collection passes on schedule (the lease keeps it to one replica at a time).</summary>
+public sealed class GcService(GarbageCollector collector, IOptions<GcOptions> options, ILogger<GcService> logger) : PeriodicService(logger)
+{
+    protected override TimeSpan Interval => options.Value.Interval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => collector.RunPassAsync(cancellationToken);
+}

@@ -1,0 +1,90 @@
+using CacheRegistry.Common.Api;
+using CacheRegistry.Server.Auth;
+using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Metadata;
+using Microsoft.EntityFrameworkCore;
+
+namespace CacheRegistry.Server.Protocols;
+
+/// <summary>Operator routes for storage (<c>/api/v1/admin</c>): statistics, a GC pass on demand, deleting by hand. Needs <c>*:admin</c>.</summary>
+public static class OperatorApi
+{
+    public static void MapOperatorApi(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/api/v1/admin");
+        admin.MapPost("/gc", async (HttpContext context, NamespaceAuthorizer access, GarbageCollector collector) =>
+        {
+            access.AuthorizeOperator(context);
+            return Results.Ok(await collector.RunPassAsync(context.RequestAborted));
+        });
+        admin.MapGet("/stats", StatsAsync);
+        admin.MapDelete("/namespaces/{name}", async (HttpContext context, string name, NamespaceAuthorizer access, IDbContextFactory<CacheDbContext> contexts, GarbageCollector collector) =>
+        {
+            access.AuthorizeOperator(context);
+            var ns = RouteValues.NamespaceOrDefault(name);
+            await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
+            var counts = new GarbageCollector.Counts();
+            counts.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
+            var digests = await db.NamespaceBlobs.AsNoTracking().Where(v => v.Namespace == ns.Value).Select(v => v.Digest).ToListAsync(context.RequestAborted);
+            foreach (var digest in digests) await collector.EvictFromNamespaceAsync(ns, digest, "deleted", counts, context.RequestAborted);
+            await db.ArtifactTags.Where(t => t.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
+            await db.ArtifactVersions.Where(v => v.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
+            return Results.Ok(new { blobs = counts.EvictedBlobs, entries = counts.EvictedEntries, deletedObjects = counts.DeletedObjects });
+        });
+    }
+
+    /// <summary>Routes acting on one namespace's content; mapped with and without the namespace prefix.</summary>
+    public static void MapOperatorNamespaceRoutes(this IEndpointRouteBuilder routes)
+    {
+        // Removes a blob from the namespace, with every entry that uses it.
+        routes.MapDelete("/api/v1/cas/{digest}", async (HttpContext context, string digest, NamespaceAuthorizer access, BlobCatalog catalog, GarbageCollector collector) =>
+        {
+            var ns = RouteValues.Namespace(context);
+            access.Authorize(context, ns, CachePermission.Delete);
+            var blob = RouteValues.Digest(digest);
+            if (!await catalog.IsVisibleAsync(ns, blob, context.RequestAborted)) return Results.NotFound();
+            await collector.EvictFromNamespaceAsync(ns, blob.Hex, "deleted", new GarbageCollector.Counts(), context.RequestAborted);
+            return Results.NoContent();
+        });
+        routes.MapDelete("/api/v1/entries/{kind}/{**key}", async (HttpContext context, string kind, string key, NamespaceAuthorizer access, EntryStore entries) =>
+        {
+            var ns = RouteValues.Namespace(context);
+            access.Authorize(context, ns, CachePermission.Delete);
+            var entryKind = Enum.GetValues<EntryKind>().FirstOrDefault(k => EntryStore.ProtocolName(k) == kind, (EntryKind)(-1));
+            if (!Enum.IsDefined(entryKind)) throw CacheRequestException.BadRequest("kind is one of ac, ccache, turborepo, nx, gradle");
+            var address = new EntryAddress(ns, entryKind, entryKind == EntryKind.Ccache ? RouteValues.OpaquePath(key) : entryKind == EntryKind.Action ? RouteValues.Digest(key).Hex : RouteValues.OpaqueKey(key));
+            return await entries.DeleteAsync(address, context.RequestAborted) ? Results.NoContent() : Results.NotFound();
+        });
+    }
+
+    private static async Task<IResult> StatsAsync(HttpContext context, string? @namespace, int? top, NamespaceAuthorizer access, IDbContextFactory<CacheDbContext> contexts, CacheStatistics statistics)
+    {
+        access.AuthorizeOperator(context);
+        var count = Math.Clamp(top ?? 10, 1, 100);
+        await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
+        var visible = from visibility in db.NamespaceBlobs
+                      join blob in db.Blobs on visibility.Digest equals blob.Digest
+                      where @namespace == null || visibility.Namespace == @namespace
+                      select new { visibility.Namespace, blob.Digest, blob.Size, blob.StoredSize, blob.HitCount, blob.LastAccessAt, blob.CreatedAt };
+        var perNamespace = await visible.GroupBy(v => v.Namespace)
+            .Select(g => new { Namespace = g.Key, Blobs = g.Count(), Bytes = g.Sum(v => v.Size), StoredBytes = g.Sum(v => v.StoredSize) })
+            .ToListAsync(context.RequestAborted);
+        var entryCounts = await db.CacheEntries.Where(e => @namespace == null || e.Namespace == @namespace)
+            .GroupBy(e => e.Namespace).Select(g => new { Namespace = g.Key, Entries = g.Count() }).ToListAsync(context.RequestAborted);
+        var namespaces = perNamespace.Select(p => p.Namespace).Union(entryCounts.Select(e => e.Namespace)).Order(StringComparer.Ordinal)
+            .Select(ns => new NamespaceStats(ns,
+                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.Blobs ?? 0,
+                entryCounts.FirstOrDefault(e => e.Namespace == ns)?.Entries ?? 0,
+                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.Bytes ?? 0,
+                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.StoredBytes ?? 0)).ToList();
+
+        // Ordering by these columns is done in memory: SQLite cannot order by DateTimeOffset, and a page of rows is small.
+        var rows = await visible.ToListAsync(context.RequestAborted);
+        var bySize = rows.OrderByDescending(r => r.Size).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
+        var byHits = rows.OrderByDescending(r => r.HitCount).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
+        var oldest = rows.OrderBy(r => r.LastAccessAt).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
+        var protocols = statistics.Snapshot().Where(s => @namespace == null || s.Namespace == @namespace)
+            .Select(s => new ProtocolHitRate(s.Protocol, s.Namespace, s.Hits, s.Misses, s.Writes)).ToList();
+        return Results.Ok(new StorageStats(namespaces, protocols, bySize, byHits, oldest));
+    }
+}
