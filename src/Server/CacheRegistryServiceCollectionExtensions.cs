@@ -23,6 +23,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
         services.AddOptions<GcOptions>().BindConfiguration(GcOptions.Section);
+        services.AddOptions<Observability.TelemetryOptions>().BindConfiguration(Observability.TelemetryOptions.Section);
 
         // The provider choice shapes the service graph, so it is read now rather than through IOptions.
         var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
@@ -47,6 +48,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<Observability.StorageUsage>();
         services.AddSingleton<Observability.Metrics>();
         services.AddSingleton<Observability.PrometheusExporter>();
+        services.AddHostedService<Observability.OpenTelemetryService>();
 
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<StagingCleanupService>();
