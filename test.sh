@@ -19,6 +19,8 @@ ldconfig -p 2>/dev/null | grep -q 'libzstd\.so\.1' || missing+=(libzstd1)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v ccache >/dev/null 2>&1 || missing+=(ccache)
 command -v bazel >/dev/null 2>&1 || missing+=(bazel-bootstrap)
+command -v curl >/dev/null 2>&1 || missing+=(curl)       # HTTPS tests and the publish smoke test
+command -v python3 >/dev/null 2>&1 || missing+=(python3) # the chart check and the smoke test
 if [ -z "${CACHEREGISTRY_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
