@@ -37,6 +37,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StagingArea>();
         services.AddSingleton<AccessTracker>();
+        services.AddSingleton<LookupCache>();
         services.AddSingleton<BlobIngestor>();
         services.AddSingleton<BlobCatalog>();
         services.AddSingleton<BlobReader>();

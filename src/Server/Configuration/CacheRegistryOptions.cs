@@ -85,6 +85,11 @@ public sealed class CacheLimitsOptions
 
     public int MaxFindMissingDigests { get; set; } = 100_000;
 
+    /// <summary>How long a positive lookup is served from memory (0 turns the lookup cache off).</summary>
+    public TimeSpan LookupCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    public long LookupCacheEntries { get; set; } = 200_000;
+
     /// <summary>Largest part of a resumable upload.</summary>
     public long MaxUploadPartBytes { get; set; } = 256L * 1024 * 1024;
 }

@@ -15,6 +15,7 @@ public sealed class ContentStore(
     BlobCatalog catalog,
     IBlobStore store,
     AccessTracker access,
+    LookupCache lookups,
     CacheStatistics statistics,
     Observability.Metrics metrics,
     IOptions<CacheLimitsOptions> limits,
@@ -25,12 +26,20 @@ public sealed class ContentStore(
     /// <summary>The blob if it is visible in the namespace. The empty blob always is.</summary>
     public async Task<StoredBlob?> FindAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
-        var record = digest.IsEmpty ? null : await catalog.FindVisibleAsync(ns, digest, cancellationToken);
-        statistics.RecordLookup(Protocol, ns, digest.IsEmpty || record is not null);
-        if (digest.IsEmpty) return StoredBlob.Empty;
-        if (record is null) return null;
-        access.RecordBlobHit(digest);
-        return StoredBlob.From(record);
+        if (digest.IsEmpty)
+        {
+            statistics.RecordLookup(Protocol, ns, hit: true);
+            return StoredBlob.Empty;
+        }
+        if (!lookups.TryGetBlob(ns, digest, out var blob))
+        {
+            var record = await catalog.FindVisibleAsync(ns, digest, cancellationToken);
+            blob = record is null ? null : StoredBlob.From(record);
+            if (blob is not null) lookups.AddBlob(ns, blob);
+        }
+        statistics.RecordLookup(Protocol, ns, blob is not null);
+        if (blob is not null) access.RecordBlobHit(digest);
+        return blob;
     }
 
     public Task<IReadOnlyList<Sha256Digest>> FindMissingAsync(NamespaceName ns, IReadOnlyCollection<Sha256Digest> digests, CancellationToken cancellationToken) =>

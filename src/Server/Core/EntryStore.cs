@@ -17,6 +17,7 @@ public sealed class EntryStore(
     ContentStore content,
     BlobReader reader,
     AccessTracker access,
+    LookupCache lookups,
     CacheStatistics statistics,
     IOptions<CacheLimitsOptions> limits,
     TimeProvider clock)
@@ -25,6 +26,12 @@ public sealed class EntryStore(
 
     public async Task<FoundEntry?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
     {
+        if (lookups.TryGetEntry(address, out var cached))
+        {
+            statistics.RecordLookup(ProtocolName(address.Kind), address.Namespace, hit: true);
+            access.RecordEntryHit(address);
+            return cached;
+        }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var found = await (
             from entry in db.CacheEntries
@@ -35,7 +42,9 @@ public sealed class EntryStore(
         statistics.RecordLookup(ProtocolName(address.Kind), address.Namespace, found is not null);
         if (found is null) return null;
         access.RecordEntryHit(address);
-        return new FoundEntry(StoredBlob.From(found.value), ParseMetadata(found.Metadata));
+        var result = new FoundEntry(StoredBlob.From(found.value), ParseMetadata(found.Metadata));
+        lookups.AddEntry(address, result);
+        return result;
     }
 
     /// <summary>Which of the keys exist, with their values' sizes and metadata (no hits recorded: nothing is read).</summary>
@@ -69,6 +78,7 @@ public sealed class EntryStore(
 
         var metadataJson = metadata is { Count: > 0 } ? JsonSerializer.Serialize(metadata) : null;
         var created = await WriteEntryAsync(address, upload.Digest.Hex, metadataJson, mode, cancellationToken);
+        lookups.InvalidateEntry(address);
         if (address.Kind == EntryKind.Action) await RecordReferencesAsync(address, upload, cancellationToken);
         statistics.RecordWrite(ProtocolName(address.Kind), address.Namespace);
         return created;
@@ -78,7 +88,9 @@ public sealed class EntryStore(
     public async Task<bool> DeleteAsync(EntryAddress address, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await Matching(db, address).ExecuteDeleteAsync(cancellationToken) > 0;
+        var deleted = await Matching(db, address).ExecuteDeleteAsync(cancellationToken) > 0;
+        lookups.InvalidateEntry(address);
+        return deleted;
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed class GarbageCollector(
     IBlobStore store,
     Metrics metrics,
     StorageUsage usage,
+    LookupCache lookups,
     IOptions<GcOptions> options,
     TimeProvider clock,
     ILogger<GarbageCollector> logger)
@@ -102,6 +103,7 @@ public sealed class GarbageCollector(
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             report.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value && e.LastAccessAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+            lookups.InvalidateNamespace(ns);
         }
         var pinned = await PinnedDigestsAsync(ns, cancellationToken);
         while (true)
@@ -159,6 +161,7 @@ public sealed class GarbageCollector(
             .ExecuteDeleteAsync(cancellationToken);
         report.EvictedEntries += entries;
         await db.NamespaceBlobs.Where(v => v.Namespace == ns.Value && v.Digest == digest).ExecuteDeleteAsync(cancellationToken);
+        lookups.InvalidateNamespace(ns);
         report.EvictedBlobs++;
         metrics.Evictions.Add(1, new("namespace", ns.Value), new("reason", reason));
         await DeleteIfUnusedAsync(db, digest, report, cancellationToken);
@@ -273,12 +276,16 @@ public sealed class GarbageCollector(
                 {
                     if (NamespaceName.TryParse(name, out var ns)) await EvictFromNamespaceAsync(ns, blob.Digest, "repair", report, cancellationToken);
                 }
+                var entryNamespaces = await db.CacheEntries.Where(e => e.ValueDigest == blob.Digest).Select(e => e.Namespace).Distinct().ToListAsync(cancellationToken);
                 await db.CacheEntries.Where(e => e.ValueDigest == blob.Digest).ExecuteDeleteAsync(cancellationToken);
+                foreach (var name in entryNamespaces) lookups.InvalidateNamespace(RouteValues(name));
                 await db.Blobs.Where(b => b.Digest == blob.Digest).ExecuteDeleteAsync(cancellationToken);
                 report.RepairedBlobs++;
             }
         }
     }
+
+    private static NamespaceName RouteValues(string name) => NamespaceName.TryParse(name, out var ns) ? ns : NamespaceName.Default;
 
     private async Task ExpireUploadsAsync(Counts report, CancellationToken cancellationToken)
     {

@@ -25,6 +25,7 @@ public static class OperatorApi
             await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
             var counts = new GarbageCollector.Counts();
             counts.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
+            context.RequestServices.GetRequiredService<LookupCache>().InvalidateNamespace(ns);
             var digests = await db.NamespaceBlobs.AsNoTracking().Where(v => v.Namespace == ns.Value).Select(v => v.Digest).ToListAsync(context.RequestAborted);
             foreach (var digest in digests) await collector.EvictFromNamespaceAsync(ns, digest, "deleted", counts, context.RequestAborted);
             await db.ArtifactTags.Where(t => t.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
