@@ -65,8 +65,9 @@ public sealed class GarbageCollector(
             if (quota.MaxBytes > 0) await EvictOverQuotaAsync(ns, quota.MaxBytes, report, cancellationToken);
         }
         if (options.Value.GlobalMaxBytes > 0) await EvictGloballyAsync(options.Value.GlobalMaxBytes, report, cancellationToken);
-        await SweepOrphanObjectsAsync(report, cancellationToken);
-        await RepairMissingObjectsAsync(report, cancellationToken);
+        var stored = await ListBlobObjectsAsync(cancellationToken);
+        await SweepOrphanObjectsAsync(stored, report, cancellationToken);
+        await RepairMissingObjectsAsync(stored, report, cancellationToken);
         await ExpireUploadsAsync(report, cancellationToken);
         await MeasureUsageAsync(cancellationToken);
         metrics.GcPasses.Add(1);
@@ -119,6 +120,7 @@ public sealed class GarbageCollector(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var used = await db.Blobs.SumAsync(b => b.StoredSize, cancellationToken);
         var target = (long)(maxBytes * options.Value.LowWaterRatio);
+        var pinnedByNamespace = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var skip = 0;
         while (used > target)
         {
@@ -132,7 +134,9 @@ public sealed class GarbageCollector(
                 var pinnedSomewhere = false;
                 foreach (var name in namespaces)
                 {
-                    if (NamespaceName.TryParse(name, out var ns) && (await PinnedDigestsAsync(ns, cancellationToken)).Contains(blob.Digest)) pinnedSomewhere = true;
+                    if (!NamespaceName.TryParse(name, out var ns)) continue;
+                    if (!pinnedByNamespace.TryGetValue(name, out var pinned)) pinnedByNamespace[name] = pinned = await PinnedDigestsAsync(ns, cancellationToken);
+                    if (pinned.Contains(blob.Digest)) pinnedSomewhere = true;
                 }
                 if (pinnedSomewhere)
                 {
@@ -209,12 +213,20 @@ public sealed class GarbageCollector(
 
     // ---- consistency -----------------------------------------------------------------------------
 
+    /// <summary>The blob objects in storage, listed once per pass for both the sweep and the repair.</summary>
+    private async Task<List<StoredObject>> ListBlobObjectsAsync(CancellationToken cancellationToken)
+    {
+        var stored = new List<StoredObject>();
+        await foreach (var item in store.ListAsync("cas/", cancellationToken)) stored.Add(item);
+        return stored;
+    }
+
     /// <summary>Deletes stored objects no metadata names (older than the grace period: younger ones may be uploads in flight).</summary>
-    private async Task SweepOrphanObjectsAsync(Counts report, CancellationToken cancellationToken)
+    private async Task SweepOrphanObjectsAsync(List<StoredObject> stored, Counts report, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow() - options.Value.OrphanGracePeriod;
         var batch = new List<(StoredObject Object, Sha256Digest Digest, BlobEncoding Encoding)>();
-        await foreach (var item in store.ListAsync("cas/", cancellationToken))
+        foreach (var item in stored)
         {
             if (item.LastModified > cutoff) continue;
             if (!StorageKey.TryParseBlob(item.Key, out var digest, out var encoding))
@@ -254,10 +266,9 @@ public sealed class GarbageCollector(
     }
 
     /// <summary>Metadata whose object is gone (a crash, a hand-deleted object): the blob is removed everywhere so clients upload it again.</summary>
-    private async Task RepairMissingObjectsAsync(Counts report, CancellationToken cancellationToken)
+    private async Task RepairMissingObjectsAsync(List<StoredObject> listed, Counts report, CancellationToken cancellationToken)
     {
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var item in store.ListAsync("cas/", cancellationToken)) stored.Add(item.Key);
+        var stored = listed.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var cutoff = clock.GetUtcNow() - options.Value.OrphanGracePeriod;

@@ -79,11 +79,12 @@ public static class OperatorApi
                 perNamespace.FirstOrDefault(p => p.Namespace == ns)?.Bytes ?? 0,
                 perNamespace.FirstOrDefault(p => p.Namespace == ns)?.StoredBytes ?? 0)).ToList();
 
-        // Ordering by these columns is done in memory: SQLite cannot order by DateTimeOffset, and a page of rows is small.
-        var rows = await visible.ToListAsync(context.RequestAborted);
-        var bySize = rows.OrderByDescending(r => r.Size).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
-        var byHits = rows.OrderByDescending(r => r.HitCount).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
-        var oldest = rows.OrderBy(r => r.LastAccessAt).Take(count).Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToList();
+        var bySize = await visible.OrderByDescending(r => r.Size).Take(count)
+            .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
+        var byHits = await visible.OrderByDescending(r => r.HitCount).Take(count)
+            .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
+        var oldest = await visible.OrderBy(r => r.LastAccessAt).Take(count)
+            .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
         var protocols = statistics.Snapshot().Where(s => @namespace == null || s.Namespace == @namespace)
             .Select(s => new ProtocolHitRate(s.Protocol, s.Namespace, s.Hits, s.Misses, s.Writes)).ToList();
         return Results.Ok(new StorageStats(namespaces, protocols, bySize, byHits, oldest));
