@@ -48,7 +48,10 @@ public abstract class OperationsTests : ServerTest
         Assert.True((await http.PutAsync("team/cache/abc123", new ByteArrayContent(TestData.Random(5000, seed: 77)))).IsSuccessStatusCode);
         // Blobs read recently are kept: least recently used content goes first.
         foreach (var recent in blobs[25..]) Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"team/cas/{recent}")).StatusCode);
-        await Task.Delay(700); // hits reach the database in the background
+        foreach (var recent in blobs[25..]) // hits reach the database in the background
+        {
+            await WaitUntilAsync(async () => (await http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{recent}"))!.HitCount > 0);
+        }
         var other = await PutAsync(http, "elsewhere", TestData.Random(10_000, seed: 3)); // same content as a team blob, other namespace
 
         var before = await StatsAsync(http, "team");
@@ -165,8 +168,7 @@ public abstract class OperationsTests : ServerTest
         Assert.Equal(2, Value(second, "cacheregistry_storage_objects{namespace=\"metered\"}"));
 
         // Hit counts reach the database in the background.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{digest}"))!.HitCount < 3 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await WaitUntilAsync(async () => (await http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{digest}"))!.HitCount >= 3);
         var stats = await CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), "--token", TestAuth.BootstrapToken, "-n", "metered", "inspect", "stats", "--json"]);
         Assert.True(stats.ExitCode == 0, stats.Error);
         var report = JsonSerializer.Deserialize<StorageStats>(stats.Output, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
@@ -203,8 +205,8 @@ public abstract class OperationsTests : ServerTest
         Assert.DoesNotContain(await StatsListAsync(http), n => n.Namespace == "manual");
         await AssertConsistentAsync(http);
 
-        await Task.Delay(1500);
-        var audit = await http.GetFromJsonAsync<List<AuditRecord>>("api/v1/audit");
+        List<AuditRecord>? audit = null;
+        await WaitUntilAsync(async () => (audit = await http.GetFromJsonAsync<List<AuditRecord>>("api/v1/audit"))!.Any(a => a.Action == "DELETE /api/v1/admin/namespaces/{name}"));
         Assert.Contains(audit!, a => a.Action.StartsWith("DELETE /{ns}/api/v1/cas/") && a.Namespace == "manual");
         Assert.Contains(audit!, a => a.Action == "DELETE /api/v1/admin/namespaces/{name}");
     }
@@ -241,6 +243,16 @@ public abstract class OperationsTests : ServerTest
             Assert.Contains(objects, key => key.Contains(blob.Digest));
         }
         Assert.DoesNotContain(await Backend.ListStoredObjectsAsync(), k => k.StartsWith("uploads/"));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for background work");
+            await Task.Delay(50);
+        }
     }
 
     private static double Value(string metrics, string series)
