@@ -22,6 +22,7 @@ public sealed record GcReport(long EvictedBlobs, long EvictedEntries, long Delet
 /// </summary>
 public sealed class GarbageCollector(
     IDbContextFactory<CacheDbContext> contexts,
+    BlobCatalog catalog,
     IBlobStore store,
     Metrics metrics,
     StorageUsage usage,
@@ -83,20 +84,12 @@ public sealed class GarbageCollector(
         var used = await NamespaceBytesAsync(ns, cancellationToken);
         if (used <= maxBytes) return;
         var target = (long)(maxBytes * options.Value.LowWaterRatio);
-        var pinned = await PinnedDigestsAsync(ns, cancellationToken);
-        while (used > target)
+        await EvictLeastRecentlyUsedAsync(ns, olderThan: null, "quota", blob =>
         {
-            var batch = await LeastRecentlyUsedAsync(ns, null, cancellationToken);
-            var candidates = batch.Where(b => !pinned.Contains(b.Digest)).ToList();
-            if (candidates.Count == 0) break; // only pinned content left
-            foreach (var blob in candidates)
-            {
-                if (used <= target) break;
-                await EvictFromNamespaceAsync(ns, blob.Digest, "quota", report, cancellationToken);
-                used -= blob.StoredSize;
-            }
-            pinned.UnionWith(batch.Select(b => b.Digest)); // pinned ones must not come back round
-        }
+            if (used <= target) return false;
+            used -= blob.StoredSize;
+            return true;
+        }, report, cancellationToken);
     }
 
     private async Task EvictOlderThanAsync(NamespaceName ns, DateTimeOffset cutoff, Counts report, CancellationToken cancellationToken)
@@ -106,12 +99,33 @@ public sealed class GarbageCollector(
             report.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value && e.LastAccessAt < cutoff).ExecuteDeleteAsync(cancellationToken);
             lookups.InvalidateNamespace(ns);
         }
+        await EvictLeastRecentlyUsedAsync(ns, cutoff, "age", _ => true, report, cancellationToken);
+    }
+
+    /// <summary>
+    /// Walks the namespace's blobs from least recently used, evicting each the predicate accepts, until
+    /// it declines one or none are left. Pinned blobs keep their place in that order while evicted ones
+    /// leave it, so paging skips exactly the pinned ones seen so far.
+    /// </summary>
+    private async Task EvictLeastRecentlyUsedAsync(NamespaceName ns, DateTimeOffset? olderThan, string reason,
+        Func<(string Digest, long StoredSize), bool> evict, Counts report, CancellationToken cancellationToken)
+    {
         var pinned = await PinnedDigestsAsync(ns, cancellationToken);
+        var pinnedSeen = 0;
         while (true)
         {
-            var old = (await LeastRecentlyUsedAsync(ns, cutoff, cancellationToken)).Where(b => !pinned.Contains(b.Digest)).ToList();
-            if (old.Count == 0) break;
-            foreach (var blob in old) await EvictFromNamespaceAsync(ns, blob.Digest, "age", report, cancellationToken);
+            var batch = await LeastRecentlyUsedAsync(ns, olderThan, pinnedSeen, cancellationToken);
+            if (batch.Count == 0) return;
+            foreach (var blob in batch)
+            {
+                if (pinned.Contains(blob.Digest))
+                {
+                    pinnedSeen++;
+                    continue;
+                }
+                if (!evict(blob)) return;
+                await EvictFromNamespaceAsync(ns, blob.Digest, reason, report, cancellationToken);
+            }
         }
     }
 
@@ -152,11 +166,33 @@ public sealed class GarbageCollector(
         }
     }
 
+    /// <summary>Removes a blob from a namespace by hand, with the entries that use it. False when the namespace did not have it.</summary>
+    public async Task<bool> RemoveBlobAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        if (!await catalog.IsVisibleAsync(ns, digest, cancellationToken)) return false;
+        await EvictFromNamespaceAsync(ns, digest.Hex, "deleted", new Counts(), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Removes everything in a namespace: entries, its blobs (from storage when no other namespace uses them), artifacts.</summary>
+    public async Task<(long Blobs, long Entries, long DeletedObjects)> DeleteNamespaceAsync(NamespaceName ns, CancellationToken cancellationToken)
+    {
+        var counts = new Counts();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.ArtifactTags.Where(t => t.Namespace == ns.Value).ExecuteDeleteAsync(cancellationToken);
+        await db.ArtifactVersions.Where(v => v.Namespace == ns.Value).ExecuteDeleteAsync(cancellationToken);
+        counts.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value).ExecuteDeleteAsync(cancellationToken);
+        lookups.InvalidateNamespace(ns);
+        var digests = await db.NamespaceBlobs.AsNoTracking().Where(v => v.Namespace == ns.Value).Select(v => v.Digest).ToListAsync(cancellationToken);
+        foreach (var digest in digests) await EvictFromNamespaceAsync(ns, digest, "deleted", counts, cancellationToken);
+        return (counts.EvictedBlobs, counts.EvictedEntries, counts.DeletedObjects);
+    }
+
     /// <summary>
     /// Removes a blob from a namespace: first every entry there whose value is the blob or refers to it,
     /// then its visibility; a blob no namespace sees any more is deleted, metadata before the object.
     /// </summary>
-    public async Task EvictFromNamespaceAsync(NamespaceName ns, string digest, string reason, Counts report, CancellationToken cancellationToken)
+    private async Task EvictFromNamespaceAsync(NamespaceName ns, string digest, string reason, Counts report, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var referring = db.EntryReferences.Where(r => r.Namespace == ns.Value && r.Digest == digest).Select(r => r.Key);
@@ -181,7 +217,7 @@ public sealed class GarbageCollector(
         report.DeletedObjects++;
     }
 
-    private async Task<List<(string Digest, long StoredSize)>> LeastRecentlyUsedAsync(NamespaceName ns, DateTimeOffset? olderThan, CancellationToken cancellationToken)
+    private async Task<List<(string Digest, long StoredSize)>> LeastRecentlyUsedAsync(NamespaceName ns, DateTimeOffset? olderThan, int skip, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = from visibility in db.NamespaceBlobs
@@ -189,7 +225,7 @@ public sealed class GarbageCollector(
                     where visibility.Namespace == ns.Value
                     select blob;
         if (olderThan is { } cutoff) query = query.Where(b => b.LastAccessAt < cutoff);
-        var rows = await query.OrderBy(b => b.LastAccessAt).Take(options.Value.BatchSize)
+        var rows = await query.OrderBy(b => b.LastAccessAt).ThenBy(b => b.Digest).Skip(skip).Take(options.Value.BatchSize)
             .Select(b => new { b.Digest, b.StoredSize }).ToListAsync(cancellationToken);
         return rows.Select(r => (r.Digest, r.StoredSize)).ToList();
     }
@@ -289,14 +325,15 @@ public sealed class GarbageCollector(
                 }
                 var entryNamespaces = await db.CacheEntries.Where(e => e.ValueDigest == blob.Digest).Select(e => e.Namespace).Distinct().ToListAsync(cancellationToken);
                 await db.CacheEntries.Where(e => e.ValueDigest == blob.Digest).ExecuteDeleteAsync(cancellationToken);
-                foreach (var name in entryNamespaces) lookups.InvalidateNamespace(RouteValues(name));
+                foreach (var name in entryNamespaces)
+                {
+                    if (NamespaceName.TryParse(name, out var ns)) lookups.InvalidateNamespace(ns);
+                }
                 await db.Blobs.Where(b => b.Digest == blob.Digest).ExecuteDeleteAsync(cancellationToken);
                 report.RepairedBlobs++;
             }
         }
     }
-
-    private static NamespaceName RouteValues(string name) => NamespaceName.TryParse(name, out var ns) ? ns : NamespaceName.Default;
 
     private async Task ExpireUploadsAsync(Counts report, CancellationToken cancellationToken)
     {
@@ -356,7 +393,7 @@ public sealed class GarbageCollector(
             .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAt, DateTimeOffset.MinValue.AddYears(1)));
     }
 
-    public sealed class Counts
+    private sealed class Counts
     {
         public long EvictedBlobs;
         public long EvictedEntries;

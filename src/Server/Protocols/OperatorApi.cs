@@ -18,19 +18,11 @@ public static class OperatorApi
             return Results.Ok(await collector.RunPassAsync(context.RequestAborted));
         });
         admin.MapGet("/stats", StatsAsync);
-        admin.MapDelete("/namespaces/{name}", async (HttpContext context, string name, NamespaceAuthorizer access, IDbContextFactory<CacheDbContext> contexts, GarbageCollector collector) =>
+        admin.MapDelete("/namespaces/{name}", async (HttpContext context, string name, NamespaceAuthorizer access, GarbageCollector collector) =>
         {
             access.AuthorizeOperator(context);
-            var ns = RouteValues.NamespaceOrDefault(name);
-            await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
-            var counts = new GarbageCollector.Counts();
-            counts.EvictedEntries += await db.CacheEntries.Where(e => e.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
-            context.RequestServices.GetRequiredService<LookupCache>().InvalidateNamespace(ns);
-            var digests = await db.NamespaceBlobs.AsNoTracking().Where(v => v.Namespace == ns.Value).Select(v => v.Digest).ToListAsync(context.RequestAborted);
-            foreach (var digest in digests) await collector.EvictFromNamespaceAsync(ns, digest, "deleted", counts, context.RequestAborted);
-            await db.ArtifactTags.Where(t => t.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
-            await db.ArtifactVersions.Where(v => v.Namespace == ns.Value).ExecuteDeleteAsync(context.RequestAborted);
-            return Results.Ok(new { blobs = counts.EvictedBlobs, entries = counts.EvictedEntries, deletedObjects = counts.DeletedObjects });
+            var (blobs, entries, deletedObjects) = await collector.DeleteNamespaceAsync(RouteValues.NamespaceOrDefault(name), context.RequestAborted);
+            return Results.Ok(new { blobs, entries, deletedObjects });
         });
     }
 
@@ -38,14 +30,11 @@ public static class OperatorApi
     public static void MapOperatorNamespaceRoutes(this IEndpointRouteBuilder routes)
     {
         // Removes a blob from the namespace, with every entry that uses it.
-        routes.MapDelete("/api/v1/cas/{digest}", async (HttpContext context, string digest, NamespaceAuthorizer access, BlobCatalog catalog, GarbageCollector collector) =>
+        routes.MapDelete("/api/v1/cas/{digest}", async (HttpContext context, string digest, NamespaceAuthorizer access, GarbageCollector collector) =>
         {
             var ns = RouteValues.Namespace(context);
             access.Authorize(context, ns, CachePermission.Delete);
-            var blob = RouteValues.Digest(digest);
-            if (!await catalog.IsVisibleAsync(ns, blob, context.RequestAborted)) return Results.NotFound();
-            await collector.EvictFromNamespaceAsync(ns, blob.Hex, "deleted", new GarbageCollector.Counts(), context.RequestAborted);
-            return Results.NoContent();
+            return await collector.RemoveBlobAsync(ns, RouteValues.Digest(digest), context.RequestAborted) ? Results.NoContent() : Results.NotFound();
         });
         routes.MapDelete("/api/v1/entries/{kind}/{**key}", async (HttpContext context, string kind, string key, NamespaceAuthorizer access, EntryStore entries) =>
         {

@@ -20,6 +20,8 @@ public abstract class OperationsTests : ServerTest
         ("CacheRegistry:Gc:Interval", "01:00:00"), // passes are started by the tests
         ("CacheRegistry:Gc:LowWaterRatio", "0.5"),
         ("CacheRegistry:Gc:OrphanGracePeriod", "00:00:00"),
+        // One row per batch: eviction must page past pinned blobs (the artifact file is the oldest).
+        ("CacheRegistry:Gc:BatchSize", "1"),
         ("CacheRegistry:Gc:Namespaces:team:MaxBytes", Quota.ToString()));
 
     private HttpClient Admin()
