@@ -22,14 +22,16 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     private const int BufferSize = 128 * 1024;
 
     /// <param name="keepContent">False when the blob is stored already: only hash, write nothing.</param>
-    public async Task<IngestedBlob> IngestAsync(Stream body, UploadEncoding encoding, long maxSize, bool keepContent, CancellationToken cancellationToken)
+    /// <param name="scanner">Also shown the uncompressed content, for callers that look inside it.</param>
+    public async Task<IngestedBlob> IngestAsync(Stream body, UploadEncoding encoding, long maxSize, bool keepContent, CancellationToken cancellationToken,
+        DigestScanner? scanner = null)
     {
         var staged = keepContent ? staging.Create() : null;
         try
         {
             using var hasher = new StreamHasher();
-            if (encoding == UploadEncoding.Zstd) await ReadZstdAsync(body, hasher, staged, maxSize, cancellationToken);
-            else await ReadIdentityAsync(body, hasher, staged, maxSize, cancellationToken);
+            if (encoding == UploadEncoding.Zstd) await ReadZstdAsync(body, hasher, scanner, staged, maxSize, cancellationToken);
+            else await ReadIdentityAsync(body, hasher, scanner, staged, maxSize, cancellationToken);
 
             var digest = hasher.Finish();
             if (staged is null) return new IngestedBlob(digest, hasher.Length, null, BlobEncoding.Identity);
@@ -49,22 +51,22 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
         }
     }
 
-    private async Task ReadIdentityAsync(Stream body, StreamHasher hasher, StagedFile? staged, long maxSize, CancellationToken cancellationToken)
+    private async Task ReadIdentityAsync(Stream body, StreamHasher hasher, DigestScanner? scanner, StagedFile? staged, long maxSize, CancellationToken cancellationToken)
     {
         await using var compressor = staged is null ? null : new ZstdCompressStream(staged.Stream, compression.Value.Level, leaveOpen: true);
-        await PumpAsync(body, hasher, compressor, maxSize, cancellationToken);
+        await PumpAsync(body, hasher, scanner, compressor, maxSize, cancellationToken);
         if (compressor is not null) await compressor.FinishAsync(cancellationToken);
     }
 
     // The client's frame is kept as it came (no recompression); the digest is of what it decompresses to.
-    private static async Task ReadZstdAsync(Stream body, StreamHasher hasher, StagedFile? staged, long maxSize, CancellationToken cancellationToken)
+    private static async Task ReadZstdAsync(Stream body, StreamHasher hasher, DigestScanner? scanner, StagedFile? staged, long maxSize, CancellationToken cancellationToken)
     {
         // Bounds the wire bytes too: skippable frames decompress to nothing but would still be stored.
         var wire = new BoundedReadStream(body, MaxCompressedSize(maxSize), staged?.Stream);
         await using var decompressed = new ZstdDecompressStream(wire, maxSize, leaveOpen: true);
         try
         {
-            await PumpAsync(decompressed, hasher, sink: null, maxSize, cancellationToken);
+            await PumpAsync(decompressed, hasher, scanner, sink: null, maxSize, cancellationToken);
         }
         catch (DecompressedSizeLimitException)
         {
@@ -79,7 +81,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     // zstd's worst case expansion is a few bytes per 128 KiB block; this leaves ample room above it.
     private static long MaxCompressedSize(long maxSize) => maxSize >= long.MaxValue / 2 ? long.MaxValue : maxSize + maxSize / 64 + 64 * 1024;
 
-    private static async Task PumpAsync(Stream source, StreamHasher hasher, Stream? sink, long maxSize, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Stream source, StreamHasher hasher, DigestScanner? scanner, Stream? sink, long maxSize, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -88,6 +90,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
             while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
             {
                 hasher.Append(buffer.AsSpan(0, read));
+                scanner?.Append(buffer.AsSpan(0, read));
                 if (hasher.Length > maxSize) throw CacheRequestException.TooLarge(maxSize);
                 if (sink is not null) await sink.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }

@@ -1,24 +1,42 @@
 namespace CacheRegistry.Server.Core;
 
-/// <summary>Finds SHA-256 digests (runs of exactly 64 lowercase hex characters) in bytes of any format.</summary>
-public static class DigestScanner
+/// <summary>
+/// Finds SHA-256 digests (runs of exactly 64 lowercase hex characters) in content of any format as it
+/// streams past, across chunk boundaries, within the first <paramref name="maxBytes"/> bytes.
+/// </summary>
+public sealed class DigestScanner(long maxBytes = 4 * 1024 * 1024)
 {
-    public static HashSet<string> Find(ReadOnlySpan<byte> content)
+    private readonly char[] _run = new char[64];
+    private readonly HashSet<string> _found = new(StringComparer.Ordinal);
+    private int _runLength;
+    private long _scanned;
+
+    public void Append(ReadOnlySpan<byte> content)
     {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        var run = 0;
-        for (var i = 0; i <= content.Length; i++)
+        var room = (int)Math.Min(content.Length, Math.Max(0, maxBytes - _scanned));
+        foreach (var b in content[..room])
         {
-            if (i < content.Length && IsHex(content[i]))
+            if (b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f'))
             {
-                run++;
+                if (_runLength < _run.Length) _run[_runLength] = (char)b;
+                _runLength++;
                 continue;
             }
-            if (run == 64) found.Add(System.Text.Encoding.ASCII.GetString(content.Slice(i - 64, 64)));
-            run = 0;
+            EndRun();
         }
-        return found;
+        _scanned += room;
     }
 
-    private static bool IsHex(byte b) => b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f');
+    /// <summary>The digests seen, once the content has ended.</summary>
+    public IReadOnlySet<string> Finish()
+    {
+        EndRun();
+        return _found;
+    }
+
+    private void EndRun()
+    {
+        if (_runLength == _run.Length) _found.Add(new string(_run));
+        _runLength = 0;
+    }
 }

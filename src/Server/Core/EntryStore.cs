@@ -15,7 +15,6 @@ public sealed class EntryStore(
     BlobIngestor ingestor,
     BlobCatalog catalog,
     ContentStore content,
-    BlobReader reader,
     AccessTracker access,
     LookupCache lookups,
     CacheStatistics statistics,
@@ -72,14 +71,16 @@ public sealed class EntryStore(
         if (mode == EntryWriteMode.CreateOnly && await ExistsAsync(address, cancellationToken)) throw Conflict(address);
 
         var maxSize = address.Kind == EntryKind.Action ? limits.Value.MaxActionEntryBytes : limits.Value.MaxBlobBytes;
-        await using var upload = await ingestor.IngestAsync(body, encoding, maxSize, keepContent: true, cancellationToken);
+        // Action results name the blobs they use: found while the value streams in, no second read.
+        var scanner = address.Kind == EntryKind.Action ? new DigestScanner() : null;
+        await using var upload = await ingestor.IngestAsync(body, encoding, maxSize, keepContent: true, cancellationToken, scanner);
         var alreadyStored = await catalog.FindAsync(upload.Digest, cancellationToken) is not null;
         await content.CommitAsync(address.Namespace, alreadyStored ? upload with { Staged = null } : upload, cancellationToken);
 
         var metadataJson = metadata is { Count: > 0 } ? JsonSerializer.Serialize(metadata) : null;
         var created = await WriteEntryAsync(address, upload.Digest.Hex, metadataJson, mode, cancellationToken);
         lookups.InvalidateEntry(address);
-        if (address.Kind == EntryKind.Action) await RecordReferencesAsync(address, upload, cancellationToken);
+        if (scanner is not null) await RecordReferencesAsync(address, scanner.Finish().Where(d => d != upload.Digest.Hex).ToList(), cancellationToken);
         statistics.RecordWrite(ProtocolName(address.Kind), address.Namespace);
         return created;
     }
@@ -98,21 +99,8 @@ public sealed class EntryStore(
     /// ActionResult protobuf and cache exec's JSON manifest), so garbage collection removes the entry
     /// before any of them.
     /// </summary>
-    private async Task RecordReferencesAsync(EntryAddress address, IngestedBlob value, CancellationToken cancellationToken)
+    private async Task RecordReferencesAsync(EntryAddress address, IReadOnlyList<string> digests, CancellationToken cancellationToken)
     {
-        const int MaxScannedBytes = 4 * 1024 * 1024;
-        var digests = new HashSet<string>(StringComparer.Ordinal);
-        if (value.Size is > 0 and <= MaxScannedBytes && await catalog.FindAsync(value.Digest, cancellationToken) is { } record)
-        {
-            await using var content = await reader.OpenAsync(StoredBlob.From(record), clientAcceptsZstd: false, cancellationToken);
-            if (content is not null)
-            {
-                var buffer = new MemoryStream();
-                await content.Stream.CopyToAsync(buffer, cancellationToken);
-                digests = DigestScanner.Find(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-                digests.Remove(value.Digest.Hex);
-            }
-        }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.EntryReferences.Where(r => r.Namespace == address.Namespace.Value && r.Kind == address.Kind && r.Key == address.Key).ExecuteDeleteAsync(cancellationToken);
         if (digests.Count == 0) return;
