@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CacheRegistry.Common.Api;
 using CacheRegistry.Server.Observability;
 
 namespace CacheRegistry.Server.Core;
@@ -25,9 +26,9 @@ public sealed class CacheStatistics(Metrics metrics)
         metrics.Writes.Add(1, new("protocol", protocol), new("namespace", ns.Value));
     }
 
-    public IReadOnlyList<ProtocolStatistics> Snapshot() =>
+    public IReadOnlyList<ProtocolHitRate> Snapshot() =>
         _counters.OrderBy(p => p.Key.Protocol).ThenBy(p => p.Key.Namespace)
-            .Select(p => new ProtocolStatistics(p.Key.Protocol, p.Key.Namespace,
+            .Select(p => new ProtocolHitRate(p.Key.Protocol, p.Key.Namespace,
                 Interlocked.Read(ref p.Value.Hits), Interlocked.Read(ref p.Value.Misses), Interlocked.Read(ref p.Value.Writes)))
             .ToList();
 
@@ -38,5 +39,3 @@ public sealed class CacheStatistics(Metrics metrics)
         public long Writes;
     }
 }
-
-public sealed record ProtocolStatistics(string Protocol, string Namespace, long Hits, long Misses, long Writes);

@@ -233,10 +233,7 @@ public sealed class GarbageCollector(
     private async Task<long> NamespaceBytesAsync(NamespaceName ns, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await (from visibility in db.NamespaceBlobs
-                      join blob in db.Blobs on visibility.Digest equals blob.Digest
-                      where visibility.Namespace == ns.Value
-                      select blob.StoredSize).SumAsync(cancellationToken);
+        return (await StorageAccounting.PerNamespaceAsync(db, ns.Value, cancellationToken)).SingleOrDefault()?.StoredBytes ?? 0;
     }
 
     /// <summary>Files of published artifact versions: never evicted, only deleted with their version.</summary>
@@ -353,14 +350,7 @@ public sealed class GarbageCollector(
     private async Task MeasureUsageAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var blobs = await (from visibility in db.NamespaceBlobs
-                           join blob in db.Blobs on visibility.Digest equals blob.Digest
-                           group blob by visibility.Namespace into g
-                           select new { Namespace = g.Key, Bytes = g.Sum(b => b.StoredSize), Count = g.Count() }).ToListAsync(cancellationToken);
-        var entries = await db.CacheEntries.GroupBy(e => e.Namespace).Select(g => new { Namespace = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-        usage.Update(blobs.Select(b => b.Namespace).Union(entries.Select(e => e.Namespace)).Select(ns => new NamespaceUsage(ns,
-            blobs.FirstOrDefault(b => b.Namespace == ns)?.Bytes ?? 0, blobs.FirstOrDefault(b => b.Namespace == ns)?.Count ?? 0,
-            entries.FirstOrDefault(e => e.Namespace == ns)?.Count ?? 0)));
+        usage.Update(await StorageAccounting.PerNamespaceAsync(db, ns: null, cancellationToken));
     }
 
     // ---- lease -----------------------------------------------------------------------------------

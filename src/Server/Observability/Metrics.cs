@@ -11,7 +11,7 @@ public sealed class Metrics
     {
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("cacheregistry.storage.size",
-            () => usage.ByNamespace.Values.Select(u => new Measurement<long>(u.Bytes, new KeyValuePair<string, object?>("namespace", u.Namespace))),
+            () => usage.ByNamespace.Values.Select(u => new Measurement<long>(u.StoredBytes, new KeyValuePair<string, object?>("namespace", u.Namespace))),
             unit: "By", description: "Stored bytes per namespace (a blob shared by namespaces counts in each)");
         meter.CreateObservableGauge("cacheregistry.storage.objects",
             () => usage.ByNamespace.Values.Select(u => new Measurement<long>(u.Blobs, new KeyValuePair<string, object?>("namespace", u.Namespace))),

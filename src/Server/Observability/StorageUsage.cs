@@ -1,15 +1,14 @@
 using System.Collections.Frozen;
+using CacheRegistry.Common.Api;
 
 namespace CacheRegistry.Server.Observability;
 
-/// <summary>Stored bytes and objects per namespace, as last measured by garbage collection (read by the gauges and the stats API).</summary>
+/// <summary>Stored bytes and objects per namespace, as last measured by garbage collection (read by the gauges).</summary>
 public sealed class StorageUsage
 {
-    private volatile FrozenDictionary<string, NamespaceUsage> _byNamespace = FrozenDictionary<string, NamespaceUsage>.Empty;
+    private volatile FrozenDictionary<string, NamespaceStats> _byNamespace = FrozenDictionary<string, NamespaceStats>.Empty;
 
-    public IReadOnlyDictionary<string, NamespaceUsage> ByNamespace => _byNamespace;
+    public IReadOnlyDictionary<string, NamespaceStats> ByNamespace => _byNamespace;
 
-    public void Update(IEnumerable<NamespaceUsage> usage) => _byNamespace = usage.ToFrozenDictionary(u => u.Namespace);
+    public void Update(IEnumerable<NamespaceStats> usage) => _byNamespace = usage.ToFrozenDictionary(u => u.Namespace);
 }
-
-public sealed record NamespaceUsage(string Namespace, long Bytes, long Blobs, long Entries);

@@ -19,11 +19,6 @@ public static class ApiV1Endpoints
     public static void MapApiV1AdminRoutes(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/blobs/{digest}", DescribeBlobAsync);
-        routes.MapGet("/api/v1/stats", (HttpContext context, NamespaceAuthorizer access, CacheStatistics statistics) =>
-        {
-            access.AuthorizeOperator(context);
-            return Results.Ok(statistics.Snapshot());
-        });
     }
 
     private static async Task<IResult> FindMissingAsync(HttpContext context, NamespaceAuthorizer access, ContentStore cas, IOptions<CacheLimitsOptions> limits)

@@ -56,26 +56,14 @@ public static class OperatorApi
                       join blob in db.Blobs on visibility.Digest equals blob.Digest
                       where @namespace == null || visibility.Namespace == @namespace
                       select new { visibility.Namespace, blob.Digest, blob.Size, blob.StoredSize, blob.HitCount, blob.LastAccessAt, blob.CreatedAt };
-        var perNamespace = await visible.GroupBy(v => v.Namespace)
-            .Select(g => new { Namespace = g.Key, Blobs = g.Count(), Bytes = g.Sum(v => v.Size), StoredBytes = g.Sum(v => v.StoredSize) })
-            .ToListAsync(context.RequestAborted);
-        var entryCounts = await db.CacheEntries.Where(e => @namespace == null || e.Namespace == @namespace)
-            .GroupBy(e => e.Namespace).Select(g => new { Namespace = g.Key, Entries = g.Count() }).ToListAsync(context.RequestAborted);
-        var namespaces = perNamespace.Select(p => p.Namespace).Union(entryCounts.Select(e => e.Namespace)).Order(StringComparer.Ordinal)
-            .Select(ns => new NamespaceStats(ns,
-                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.Blobs ?? 0,
-                entryCounts.FirstOrDefault(e => e.Namespace == ns)?.Entries ?? 0,
-                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.Bytes ?? 0,
-                perNamespace.FirstOrDefault(p => p.Namespace == ns)?.StoredBytes ?? 0)).ToList();
-
+        var namespaces = await StorageAccounting.PerNamespaceAsync(db, @namespace, context.RequestAborted);
         var bySize = await visible.OrderByDescending(r => r.Size).Take(count)
             .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
         var byHits = await visible.OrderByDescending(r => r.HitCount).Take(count)
             .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
         var oldest = await visible.OrderBy(r => r.LastAccessAt).Take(count)
             .Select(r => new BlobStats(r.Namespace, r.Digest, r.Size, r.StoredSize, r.HitCount, r.LastAccessAt)).ToListAsync(context.RequestAborted);
-        var protocols = statistics.Snapshot().Where(s => @namespace == null || s.Namespace == @namespace)
-            .Select(s => new ProtocolHitRate(s.Protocol, s.Namespace, s.Hits, s.Misses, s.Writes)).ToList();
+        var protocols = statistics.Snapshot().Where(s => @namespace == null || s.Namespace == @namespace).ToList();
         return Results.Ok(new StorageStats(namespaces, protocols, bySize, byHits, oldest));
     }
 }

@@ -185,7 +185,7 @@ public sealed class ProtocolContractTests : EmbeddedServerTest
     [InlineData("GET", "v8/artifacts/status")]
     [InlineData("POST", "api/v1/cas/find-missing")]
     [InlineData("GET", "api/v1/blobs/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")]
-    [InlineData("GET", "api/v1/stats")]
+    [InlineData("GET", "api/v1/admin/stats")]
     public async Task Every_route_needs_the_token(string method, string path)
     {
         var anonymous = await Server.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([]) });
@@ -217,8 +217,8 @@ public sealed class ProtocolContractTests : EmbeddedServerTest
         await http.GetAsync("team/cache/k2");
         await http.GetAsync("team/cache/k3");
 
-        var stats = await http.GetFromJsonAsync<JsonElement>("api/v1/stats");
-        var gradle = stats.EnumerateArray().Single(s => s.GetProperty("protocol").GetString() == "gradle" && s.GetProperty("namespace").GetString() == "team");
+        var stats = await http.GetFromJsonAsync<JsonElement>("api/v1/admin/stats");
+        var gradle = stats.GetProperty("protocols").EnumerateArray().Single(s => s.GetProperty("protocol").GetString() == "gradle" && s.GetProperty("namespace").GetString() == "team");
         Assert.Equal(1, gradle.GetProperty("hits").GetInt64());
         Assert.Equal(2, gradle.GetProperty("misses").GetInt64());
         Assert.Equal(1, gradle.GetProperty("writes").GetInt64());

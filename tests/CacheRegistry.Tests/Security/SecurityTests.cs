@@ -72,7 +72,7 @@ public abstract class SecurityTests : ServerTest
     public static TheoryData<string, string> OperatorRoutes => new()
     {
         { "GET", $"api/v1/blobs/{Digest}" },
-        { "GET", "api/v1/stats" },
+        { "GET", "api/v1/admin/stats" },
         { "GET", "api/v1/tokens" },
         { "POST", "api/v1/tokens" },
         { "DELETE", "api/v1/tokens/0123456789abcdef" },
@@ -273,7 +273,7 @@ public abstract class SecurityTests : ServerTest
 
         var otherRepository = _idp.Issue(OidcAudience, new Dictionary<string, object> { ["sub"] = "x", ["repository"] = "evil/fork", ["scope"] = "*:admin" });
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("GET", $"ci-main/cas/{Digest}", otherRepository)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("GET", "api/v1/stats", otherRepository)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("GET", "api/v1/admin/stats", otherRepository)).StatusCode);
 
         var wrongAudience = _idp.Issue("another-service", new Dictionary<string, object> { ["sub"] = "x", ["repository"] = "acme/app" });
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync("GET", $"ci-main/cas/{Digest}", wrongAudience)).StatusCode);
