@@ -15,10 +15,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, CacheClientO
     public CacheClient CreateClient() => new(ClientOptions);
 
     /// <summary>A client for another namespace than the global option's (an artifact's own).</summary>
-    public CacheClient CreateClient(string? ns) => ns is null ? CreateClient() : new(new CacheClientOptions
-    {
-        Server = ClientOptions.Server, Token = ClientOptions.Token, CaBundlePath = ClientOptions.CaBundlePath, Namespace = ns,
-    });
+    public CacheClient CreateClient(string? ns) => ns is null ? CreateClient() : new(ClientOptions with { Namespace = ns });
 
     public int Fail(int exitCode, string message)
     {

@@ -104,16 +104,8 @@ public sealed partial class CacheClient : IDisposable
         var missing = new List<Sha256Digest>();
         foreach (var batch in digests.Distinct().Chunk(FindMissingBatchSize))
         {
-            var response = await _retry.ExecuteAsync(async token =>
-            {
-                using var answer = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Post, NamespacedUrl("api/v1/cas/find-missing"))
-                {
-                    Content = JsonContent.Create(new FindMissingRequest(batch.Select(d => d.Hex).ToList())),
-                }, token);
-                await EnsureSuccessAsync(answer, token);
-                return await answer.Content.ReadFromJsonAsync<FindMissingResponse>(token)
-                    ?? throw new CacheClientException("the server sent an empty find-missing answer");
-            }, cancellationToken);
+            var response = await SendJsonAsync<FindMissingResponse>(HttpMethod.Post, NamespacedUrl("api/v1/cas/find-missing"),
+                new FindMissingRequest(batch.Select(d => d.Hex).ToList()), cancellationToken);
             missing.AddRange(response.Missing.Select(Sha256Digest.Parse));
         }
         return missing;
@@ -149,13 +141,7 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>What the server records about a blob, across namespaces (an operator call); null if unknown.</summary>
     public Task<BlobInfo?> GetBlobInfoAsync(Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(Server, $"api/v1/blobs/{digest.Hex}")), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            await EnsureSuccessAsync(response, token);
-            return await response.Content.ReadFromJsonAsync<BlobInfo>(token);
-        }, cancellationToken).AsTask();
+        FindJsonAsync<BlobInfo>(new Uri(Server, $"api/v1/blobs/{digest.Hex}"), cancellationToken);
 
     // ---- action cache ----------------------------------------------------------------------------
 
@@ -180,13 +166,7 @@ public sealed partial class CacheClient : IDisposable
 
     /// <returns>False when the server knows no such token.</returns>
     public Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Delete, new Uri(Server, $"api/v1/tokens/{Uri.EscapeDataString(id)}")), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return false;
-            await EnsureSuccessAsync(response, token);
-            return true;
-        }, cancellationToken).AsTask();
+        SendAsync(HttpMethod.Delete, new Uri(Server, $"api/v1/tokens/{Uri.EscapeDataString(id)}"), null, cancellationToken);
 
     // ---- plumbing --------------------------------------------------------------------------------
 
@@ -226,14 +206,7 @@ public sealed partial class CacheClient : IDisposable
             return true;
         }, cancellationToken).AsTask();
 
-    private Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Head, url), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return false;
-            await EnsureSuccessAsync(response, token);
-            return true;
-        }, cancellationToken).AsTask();
+    private Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken) => SendAsync(HttpMethod.Head, url, null, cancellationToken);
 
     private Task PutAsync(Uri url, Func<Stream> open, long? length, CancellationToken cancellationToken) =>
         _retry.ExecuteAsync(async token =>

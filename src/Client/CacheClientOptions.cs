@@ -1,6 +1,6 @@
 namespace CacheRegistry.Client;
 
-public sealed class CacheClientOptions
+public sealed record CacheClientOptions
 {
     /// <summary>The server's base address, e.g. https://cache.example.com/.</summary>
     public required Uri Server { get; init; }

@@ -102,7 +102,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 .FirstOrDefault()
             : null;
         if (versioned is not null) return versioned;
-        if (Processes.FindOnPath("pg_ctl") is { } onPath) return Path.GetDirectoryName(Path.GetFullPath(onPath))!;
+        if (CacheRegistry.Client.Actions.Executables.Resolve("pg_ctl", Environment.CurrentDirectory) is { } onPath) return Path.GetDirectoryName(Path.GetFullPath(onPath))!;
         throw new InvalidOperationException(
             $"PostgreSQL server binaries (initdb, pg_ctl) were not found: install them (apt-get install -y postgresql) or set {ConnectionStringVariable}.");
     }

@@ -50,9 +50,4 @@ public static class Processes
         output = collected;
         return process;
     }
-
-    public static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => System.IO.Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 }
