@@ -98,8 +98,8 @@ public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts,
     public async Task<Page<ArtifactVersionInfo>> ListVersionsAsync(NamespaceName ns, string name, int page, int size, CancellationToken cancellationToken)
     {
         var all = (await VersionsOfAsync(ns, name, cancellationToken)).OrderByDescending(v => v.Version, VersionComparer.Default).ToList();
-        var items = new List<ArtifactVersionInfo>();
-        foreach (var (record, _) in all.Skip((page - 1) * size).Take(size)) items.Add(await ToInfoAsync(record, cancellationToken));
+        var tags = await TagsOfAsync(ns.Value, name, cancellationToken);
+        var items = all.Skip((page - 1) * size).Take(size).Select(v => ToInfo(v.Record, tags)).ToList();
         return new Page<ArtifactVersionInfo>(items, page, size, all.Count);
     }
 
@@ -187,15 +187,22 @@ public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts,
         return records.Select(r => (r, SemanticVersion.Parse(r.FullVersion))).ToList();
     }
 
-    private async Task<ArtifactVersionInfo> ToInfoAsync(ArtifactVersion record, CancellationToken cancellationToken)
+    private async Task<ArtifactVersionInfo> ToInfoAsync(ArtifactVersion record, CancellationToken cancellationToken) =>
+        ToInfo(record, await TagsOfAsync(record.Namespace, record.Name, cancellationToken));
+
+    /// <summary>Every tag of an artifact, by the version it points at (one query for a whole page of versions).</summary>
+    private async Task<ILookup<string, string>> TagsOfAsync(string ns, string name, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var tags = await db.ArtifactTags.AsNoTracking()
-            .Where(t => t.Namespace == record.Namespace && t.Name == record.Name && t.Version == record.Version)
-            .Select(t => t.Tag).OrderBy(t => t).ToListAsync(cancellationToken);
+        var tags = await db.ArtifactTags.AsNoTracking().Where(t => t.Namespace == ns && t.Name == name).ToListAsync(cancellationToken);
+        return tags.OrderBy(t => t.Tag, StringComparer.Ordinal).ToLookup(t => t.Version, t => t.Tag);
+    }
+
+    private static ArtifactVersionInfo ToInfo(ArtifactVersion record, ILookup<string, string> tags)
+    {
         var manifest = JsonSerializer.Deserialize<ArtifactManifest>(record.Manifest, JsonSerializerOptions.Web)!;
         var signatures = JsonSerializer.Deserialize<List<ArtifactSignature>>(record.Signatures) ?? [];
-        return new ArtifactVersionInfo(record.Namespace, record.Name, record.FullVersion, record.ManifestDigest, manifest, signatures, tags,
+        return new ArtifactVersionInfo(record.Namespace, record.Name, record.FullVersion, record.ManifestDigest, manifest, signatures, tags[record.Version].ToList(),
             record.Yanked, record.CreatedAt, record.Publisher, record.TotalSize);
     }
 }
