@@ -7,28 +7,34 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
 {
     public static void MapCacheRegistry(this IEndpointRouteBuilder routes)
     {
-        routes.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-
-        routes.MapGet("/metrics", (HttpContext context, Auth.NamespaceAuthorizer access, Observability.PrometheusExporter exporter) =>
+        var operations = Tagged(routes, "operations");
+        operations.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        operations.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        operations.MapGet("/metrics", (HttpContext context, Auth.NamespaceAuthorizer access, Observability.PrometheusExporter exporter) =>
         {
             access.AuthorizeOperator(context);
             return Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8");
         });
-        routes.MapApiV1AdminRoutes();
-        routes.MapOperatorApi();
-        routes.MapTokenApi();
+
+        var api = Tagged(routes, "api");
+        api.MapApiV1AdminRoutes();
+        api.MapOperatorApi();
+        api.MapTokenApi();
         // Turborepo names its namespace (team) in the query string, so it has no prefixed form.
-        routes.MapTurborepoRemoteCache();
+        Tagged(routes, "turborepo").MapTurborepoRemoteCache();
         foreach (var group in new[] { routes.MapGroup(""), routes.MapGroup("/{ns}") })
         {
-            group.MapBazelHttpCache();
-            group.MapCcacheHttpStorage();
-            group.MapNxRemoteCache();
-            group.MapGradleBuildCache();
-            group.MapApiV1NamespaceRoutes();
-            group.MapArtifactApi();
-            group.MapOperatorNamespaceRoutes();
+            Tagged(group, "bazel").MapBazelHttpCache();
+            Tagged(group, "ccache").MapCcacheHttpStorage();
+            Tagged(group, "nx").MapNxRemoteCache();
+            Tagged(group, "gradle").MapGradleBuildCache();
+            Tagged(group, "api").MapApiV1NamespaceRoutes();
+            Tagged(group, "artifacts").MapArtifactApi();
+            Tagged(group, "api").MapOperatorNamespaceRoutes();
         }
     }
+
+    // The protocol label every endpoint of the group reports its request metrics under.
+    private static RouteGroupBuilder Tagged(IEndpointRouteBuilder routes, string protocol) =>
+        routes.MapGroup("").WithMetadata(new ProtocolTag(protocol));
 }

@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace CacheRegistry.Server.Observability;
 
-/// <summary>Counts every request, its latency, its bytes in and out and its errors, labelled by protocol.</summary>
+/// <summary>Counts every request, its latency, its bytes in and out and its errors, labelled by the protocol of the matched endpoint.</summary>
 public sealed class RequestMetricsMiddleware(RequestDelegate next, Metrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        // Read before the pipeline runs: the exception handler clears the endpoint.
+        var protocol = context.GetEndpoint()?.Metadata.GetMetadata<Protocols.ProtocolTag>()?.Name ?? "other";
         var counted = new CountingBody(context);
         try
         {
@@ -16,7 +18,6 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, Metrics metri
         }
         finally
         {
-            var protocol = ProtocolOf(context.Request.Path);
             var status = context.Response.StatusCode;
             var protocolTag = new KeyValuePair<string, object?>("protocol", protocol);
             metrics.Requests.Add(1, protocolTag, new("method", context.Request.Method), new("status", $"{status / 100}xx"));
@@ -25,26 +26,6 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, Metrics metri
             metrics.WireBytes.Add(counted.Sent, protocolTag, new("direction", "out"));
             if (status >= 400) metrics.Errors.Add(1, protocolTag, new("kind", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
-    }
-
-    /// <summary>The protocol a path belongs to, from its literal segments (never from user text).</summary>
-    public static string ProtocolOf(PathString path)
-    {
-        var segments = (path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var (segment, index) in segments.Select((s, i) => (s, i)).Take(3))
-        {
-            switch (segment)
-            {
-                case "cas" or "ac": return "bazel";
-                case "ccache": return "ccache";
-                case "v8" when index == 0: return "turborepo";
-                case "v1" when segments.Length > index + 1 && segments[index + 1] == "cache": return "nx";
-                case "cache": return "gradle";
-                case "api": return segments.Length > index + 2 && segments[index + 2] is "artifacts" or "uploads" ? "artifacts" : "api";
-                case "healthz" or "readyz" or "metrics": return "operations";
-            }
-        }
-        return "other";
     }
 
     /// <summary>Counts request and response body bytes on their way through.</summary>
