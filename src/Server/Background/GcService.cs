@@ -9,5 +9,8 @@ public sealed class GcService(GarbageCollector collector, IOptions<GcOptions> op
 {
     protected override TimeSpan Interval => options.Value.Interval;
 
+    // A pass lists all of storage; replicas starting together need not each do one at once (orphans wait out a grace period anyway).
+    protected override bool RunsAtStart => false;
+
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => collector.RunPassAsync(cancellationToken);
 }

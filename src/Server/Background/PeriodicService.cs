@@ -1,12 +1,14 @@
 namespace CacheRegistry.Server.Background;
 
 /// <summary>
-/// Runs a piece of work at start and then every <see cref="Interval"/> until the host stops. A failed
-/// run is logged and the next one happens on schedule.
+/// Runs a piece of work every <see cref="Interval"/> (and at start, unless <see cref="RunsAtStart"/> is
+/// false) until the host stops. A failed run is logged and the next one happens on schedule.
 /// </summary>
 public abstract class PeriodicService(ILogger logger) : BackgroundService
 {
     protected abstract TimeSpan Interval { get; }
+
+    protected virtual bool RunsAtStart => true;
 
     /// <summary>False for services that the configuration turns off.</summary>
     protected virtual bool IsEnabled => true;
@@ -22,6 +24,7 @@ public abstract class PeriodicService(ILogger logger) : BackgroundService
         using var timer = new PeriodicTimer(Interval);
         try
         {
+            if (!RunsAtStart && !await timer.WaitForNextTickAsync(stoppingToken)) return;
             do
             {
                 try

@@ -130,7 +130,7 @@ public abstract class OperationsTests : ServerTest
         await PlantOrphanAsync(orphan);
         await RemoveStoredObjectAsync(lost);
 
-        // The pass a restarted server runs at once may get there first; either way, after this one:
+        // One pass after the restart repairs both:
         var report = await (await admin.PostAsync("api/v1/admin/gc", null)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(report.GetProperty("ran").GetBoolean());
         Assert.DoesNotContain(await Backend.ListStoredObjectsAsync(), key => key.Contains(TestData.Digest(orphan).Hex));
