@@ -34,9 +34,6 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
         ZstdNative.Check(ZstdNative.DCtxSetParameter(_context, ZstdNative.WindowLogMaxParameter, MaxWindowLog));
     }
 
-    /// <summary>Bytes produced so far.</summary>
-    public long DecompressedLength => _produced;
-
     public override int Read(Span<byte> buffer)
     {
         if (buffer.IsEmpty) return 0;
