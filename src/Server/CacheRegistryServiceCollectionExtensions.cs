@@ -1,11 +1,20 @@
+using CacheRegistry.Server.Audit;
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Background;
 using CacheRegistry.Server.Configuration;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Artifacts;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Namespaces;
+using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Gc;
 using CacheRegistry.Server.Health;
+using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
 using CacheRegistry.Server.Protocols;
-using CacheRegistry.Server.Storage;
+using CacheRegistry.Server.Storage.FileSystem;
+using CacheRegistry.Server.Storage.S3;
 
 namespace CacheRegistry.Server;
 
@@ -35,24 +44,37 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddBlobStore(storage.Provider);
 
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DataDirectoryLock>();
+        services.AddSingleton<StorageBindingCheck>();
+        services.AddSingleton<OutageMonitor>();
+        services.AddHostedService<OutageProbeService>();
+
         services.AddSingleton<StagingArea>();
         services.AddSingleton<AccessTracker>();
+        services.AddSingleton<AccessFlusher>();
         services.AddSingleton<LookupCache>();
+        services.AddSingleton<CacheStatistics>();
+        services.AddSingleton<StorageUsage>();
+        services.AddSingleton<CacheMetrics>();
         services.AddSingleton<BlobIngestor>();
-        services.AddSingleton<BlobCatalog>();
         services.AddSingleton<BlobReader>();
+        services.AddSingleton<BlobWriter>();
+        services.AddSingleton<BlobRemover>();
         services.AddSingleton<ContentStore>();
         services.AddSingleton<EntryStore>();
-        services.AddSingleton<Core.Artifacts.ArtifactRegistry>();
-        services.AddSingleton<Core.Artifacts.UploadSessions>();
-        services.AddSingleton<CacheStatistics>();
-        services.AddSingleton<Observability.StorageUsage>();
-        services.AddSingleton<Observability.Metrics>();
+        services.AddSingleton<NamespaceDeletion>();
+        services.AddSingleton<ArtifactRegistry>();
+        services.AddSingleton<UploadSessions>();
         services.AddSingleton<Observability.PrometheusExporter>();
         services.AddHostedService<Observability.OpenTelemetryService>();
 
         services.AddHostedService<AccessFlushService>();
+        services.AddHostedService<ChangeFeedService>();
         services.AddHostedService<StagingCleanupService>();
+        services.AddSingleton<GcLease>();
+        services.AddSingleton<EvictionPolicies>();
+        services.AddSingleton<OrphanSweep>();
+        services.AddSingleton<MetadataRepair>();
         services.AddSingleton<GarbageCollector>();
         services.AddHostedService<GcService>();
 
@@ -66,7 +88,8 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddExceptionHandler<RequestErrorHandler>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
-            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<StagingSpaceHealthCheck>("staging", tags: ["ready"]);
         return services;
     }
 

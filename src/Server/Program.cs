@@ -1,4 +1,5 @@
 using CacheRegistry.Server;
+using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
 
 // `CacheRegistry.Server migrate` applies database migrations and exits (for a deploy job that runs
@@ -7,11 +8,19 @@ var migrateOnly = args.Length > 0 && args[0] == "migrate";
 var builder = ServerHost.CreateBuilder(migrateOnly ? args[1..] : args);
 var app = ServerHost.Build(builder);
 
-if (migrateOnly)
+try
 {
-    await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
-    return;
+    if (migrateOnly)
+    {
+        await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(exclusive: false);
+        return 0;
+    }
+    await ServerHost.StartAsync(app);
 }
-
-await ServerHost.StartAsync(app);
+catch (StartupException e)
+{
+    await Console.Error.WriteLineAsync($"error: {e.Message}");
+    return 1;
+}
 await app.WaitForShutdownAsync();
+return 0;

@@ -1,5 +1,8 @@
+using CacheRegistry.Server.Audit;
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Extensions.Options;
 
@@ -34,18 +37,32 @@ public static class ServerHost
         return app;
     }
 
-    /// <summary>Prepares the database (unless turned off) and starts serving.</summary>
+    /// <summary>
+    /// Takes the data directory, prepares the database (unless turned off), checks that the database and
+    /// the storage belong together, and starts serving.
+    /// </summary>
+    /// <exception cref="StartupException">The server cannot start as configured.</exception>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
-        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        var services = app.Services;
+        var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        services.GetRequiredService<DataDirectoryLock>().Acquire();
+        if (database.MigrateOnStartup)
         {
-            await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+            // The data directory lock makes the embedded database this server's alone.
+            var exclusive = database.Provider == DatabaseProvider.Sqlite && database.ConnectionString is null;
+            await StartupProgress.WhileWaitingAsync(app.Logger, "applying database migrations (another server may hold the migration lock)",
+                token => services.GetRequiredService<DatabaseMigrator>().MigrateAsync(exclusive, token), cancellationToken);
         }
+        var leftovers = services.GetRequiredService<StagingArea>().RemoveLeftovers();
+        if (leftovers > 0) app.Logger.LogInformation("Removed {Count} staged files left by a previous run", leftovers);
+        await StartupProgress.WhileWaitingAsync(app.Logger, "checking that the database and the storage belong together",
+            token => services.GetRequiredService<StorageBindingCheck>().VerifyAsync(token), cancellationToken);
+
         await app.StartAsync(cancellationToken);
-        var registry = app.Services.GetRequiredService<IOptions<CacheRegistryOptions>>().Value;
-        var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        app.Logger.LogInformation("CacheRegistry serving on {Urls} with {Database} metadata and {Storage} storage; data directory {DataDirectory}",
-            string.Join(", ", app.Urls), database.Provider, storage.Provider, registry.DataDirectoryFullPath);
+        var registry = services.GetRequiredService<IOptions<CacheRegistryOptions>>().Value;
+        var store = services.GetRequiredService<IBlobStore>();
+        app.Logger.LogInformation("CacheRegistry serving on {Urls} with {Database} metadata and {Storage}; data directory {DataDirectory}",
+            string.Join(", ", app.Urls), database.Provider, store.Description, registry.DataDirectoryFullPath);
     }
 }

@@ -3,13 +3,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
 // Used only by `dotnet ef` to build each provider's model; no database is contacted.
-public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteCacheDbContext>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteCacheDbContext>
 {
     public SqliteCacheDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SqliteCacheDbContext>().UseSqlite("Data Source=design-time.db").Options);
 }
 
-public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresCacheDbContext>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresCacheDbContext>
 {
     public PostgresCacheDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PostgresCacheDbContext>().UseNpgsql("Host=localhost").Options);

@@ -1,5 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 
 namespace CacheRegistry.Server.Auth;
 

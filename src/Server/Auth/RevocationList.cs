@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using CacheRegistry.Server.Metadata;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Auth;
@@ -9,7 +8,7 @@ namespace CacheRegistry.Server.Auth;
 /// The ids (<c>jti</c>) of revoked tokens, checked on every authenticated request from memory and
 /// reloaded from the database every few seconds, so a revocation on one replica reaches all of them.
 /// </summary>
-public sealed class RevocationList(IDbContextFactory<CacheDbContext> contexts, TimeProvider clock)
+public sealed class RevocationList(TokenCatalog tokens, TimeProvider clock)
 {
     private volatile FrozenSet<string> _revoked = FrozenSet<string>.Empty;
 
@@ -20,14 +19,7 @@ public sealed class RevocationList(IDbContextFactory<CacheDbContext> contexts, T
 
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // Expired tokens fail validation anyway; only live revoked ones need to be remembered.
-        var now = clock.GetUtcNow();
-        var revoked = await db.IssuedTokens.AsNoTracking()
-            .Where(t => t.RevokedAt != null && t.ExpiresAt > now)
-            .Select(t => t.Id)
-            .ToListAsync(cancellationToken);
-        _revoked = revoked.ToFrozenSet();
+        _revoked = (await tokens.RevokedAsync(clock.GetUtcNow(), cancellationToken)).ToFrozenSet();
     }
 }
 

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using CacheRegistry.Common.Api;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -11,7 +14,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace CacheRegistry.Server.Auth;
 
 /// <summary>Issues, lists and revokes the server's own tokens (signed JWTs with a <c>jti</c>).</summary>
-public sealed class TokenIssuer(IDbContextFactory<CacheDbContext> contexts, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class TokenIssuer(TokenCatalog tokens, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider clock)
 {
     public const int MinimumKeyBytes = 32;
 
@@ -27,21 +30,17 @@ public sealed class TokenIssuer(IDbContextFactory<CacheDbContext> contexts, Revo
 
     public async Task<CreatedToken> IssueAsync(string name, IReadOnlyList<NamespaceScope> scopes, TimeSpan lifetime, string createdBy, CancellationToken cancellationToken)
     {
-        if (scopes.Count == 0) throw CacheRequestException.BadRequest("a token needs at least one scope");
+        if (scopes.Count == 0) throw DomainException.Invalid("a token needs at least one scope");
         if (lifetime <= TimeSpan.Zero || lifetime > options.Value.MaxTokenLifetime)
         {
-            throw CacheRequestException.BadRequest($"the lifetime must be positive and at most {options.Value.MaxTokenLifetime.TotalDays:0} days");
+            throw DomainException.Invalid($"the lifetime must be positive and at most {options.Value.MaxTokenLifetime.TotalDays:0} days");
         }
 
         var now = clock.GetUtcNow();
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var scopeText = string.Join(' ', scopes);
-        var record = new IssuedToken { Id = id, Name = name, Scopes = scopeText, CreatedBy = createdBy, CreatedAt = now, ExpiresAt = now + lifetime };
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            db.IssuedTokens.Add(record);
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        var info = new TokenInfo(id, name, scopes.Select(s => s.ToString()).ToList(), createdBy, now, now + lifetime, RevokedAt: null);
+        await tokens.AddAsync(info, cancellationToken);
 
         var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -49,7 +48,7 @@ public sealed class TokenIssuer(IDbContextFactory<CacheDbContext> contexts, Revo
             Audience = options.Value.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
-            Expires = record.ExpiresAt.UtcDateTime,
+            Expires = info.ExpiresAt.UtcDateTime,
             SigningCredentials = new SigningCredentials(SigningKeyOf(options.Value), SecurityAlgorithms.HmacSha256),
             Claims = new Dictionary<string, object>
             {
@@ -59,29 +58,17 @@ public sealed class TokenIssuer(IDbContextFactory<CacheDbContext> contexts, Revo
                 [NamespaceScope.ClaimType] = scopeText,
             },
         });
-        return new CreatedToken(ToInfo(record), token);
+        return new CreatedToken(info, token);
     }
 
-    public async Task<IReadOnlyList<TokenInfo>> ListAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var tokens = await db.IssuedTokens.AsNoTracking().ToListAsync(cancellationToken);
-        return tokens.OrderBy(t => t.CreatedAt).Select(ToInfo).ToList();
-    }
+    public Task<IReadOnlyList<TokenInfo>> ListAsync(CancellationToken cancellationToken) => tokens.ListAsync(cancellationToken);
 
     /// <returns>False when there is no such token.</returns>
     public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var token = await db.IssuedTokens.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
-        if (token is null) return false;
-        token.RevokedAt ??= clock.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        if (!await tokens.RevokeAsync(id, clock.GetUtcNow(), cancellationToken)) return false;
         revocations.Add(id);
         return true;
     }
-
-    private static TokenInfo ToInfo(IssuedToken t) =>
-        new(t.Id, t.Name, t.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries), t.CreatedBy, t.CreatedAt, t.ExpiresAt, t.RevokedAt);
 }
 

@@ -1,4 +1,4 @@
-using CacheRegistry.Server.Storage;
+using CacheRegistry.Server.Core.Storage;
 
 namespace CacheRegistry.Server.Background;
 

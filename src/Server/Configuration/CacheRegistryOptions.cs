@@ -92,6 +92,9 @@ public sealed class CacheLimitsOptions
 
     /// <summary>Largest part of a resumable upload.</summary>
     public long MaxUploadPartBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The server reports itself not ready when the staging area's disk has less free space than this.</summary>
+    public long MinFreeStagingBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 /// <summary>"CacheRegistry:Compression".</summary>
@@ -131,6 +134,15 @@ public sealed class GcOptions
 
     /// <summary>Objects without metadata younger than this may belong to an upload in progress and are left alone.</summary>
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Content used within this time is not evicted: a blob a client was just told is present (or just
+    /// uploaded, or read) stays, so the client's next write naming it succeeds.
+    /// </summary>
+    public TimeSpan PresenceGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long the log of deletes and overwrites that replicas poll is kept.</summary>
+    public TimeSpan ChangeLogRetention { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Longest a pass may hold the lease; bounds how long a replica that died mid-pass blocks the others.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);

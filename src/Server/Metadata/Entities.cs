@@ -1,9 +1,13 @@
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+
 namespace CacheRegistry.Server.Metadata;
 
-public enum BlobEncoding { Identity = 0, Zstd = 1 }
+// The rows of the metadata database. Only the catalogs in this folder read or write them; everything
+// else sees the core's records.
 
 /// <summary>One stored blob, shared by every namespace that can see it.</summary>
-public sealed class BlobRecord
+internal sealed class BlobRecord
 {
     public required string Digest { get; set; }
 
@@ -15,6 +19,9 @@ public sealed class BlobRecord
 
     public BlobEncoding Encoding { get; set; }
 
+    /// <summary>The object's key in the blob store; unique per write, so a stale reference can only miss.</summary>
+    public required string StorageKey { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset LastAccessAt { get; set; }
@@ -23,7 +30,7 @@ public sealed class BlobRecord
 }
 
 /// <summary>Makes a blob visible in a namespace: only namespaces that uploaded a blob can read it.</summary>
-public sealed class NamespaceBlob
+internal sealed class NamespaceBlob
 {
     public required string Namespace { get; set; }
 
@@ -36,7 +43,7 @@ public sealed class NamespaceBlob
 /// A keyed cache entry: a protocol-defined key in a namespace, pointing at the blob holding its value.
 /// Bazel's action cache, ccache, Turborepo, Nx and Gradle entries are all of this shape.
 /// </summary>
-public sealed class CacheEntry
+internal sealed class CacheEntry
 {
     public const int MaxKeyLength = 255;
 
@@ -52,6 +59,9 @@ public sealed class CacheEntry
     /// <summary>Protocol metadata kept with the value (e.g. Turborepo's x-artifact-* headers), as a JSON object.</summary>
     public string? Metadata { get; set; }
 
+    /// <summary>How many <see cref="EntryReference"/> rows the entry was written with; fewer now means a blob it names is gone.</summary>
+    public int ReferenceCount { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -61,11 +71,25 @@ public sealed class CacheEntry
     public long HitCount { get; set; }
 }
 
-/// <summary>Which protocol an entry belongs to; each has its own key space.</summary>
-public enum EntryKind { Action, Ccache, Turborepo, Nx, Gradle }
+/// <summary>
+/// A blob an entry needs (its value, and for action results every output it names). The foreign key
+/// to the namespace's grant makes the database refuse an entry naming a blob the namespace lacks, and
+/// drops the reference when the grant goes: an entry with fewer references than it was written with
+/// is incomplete and reads as a miss.
+/// </summary>
+internal sealed class EntryReference
+{
+    public required string Namespace { get; set; }
+
+    public EntryKind Kind { get; set; }
+
+    public required string Key { get; set; }
+
+    public required string Digest { get; set; }
+}
 
 /// <summary>A token the server issued. The token itself is never stored, only what it grants.</summary>
-public sealed class IssuedToken
+internal sealed class IssuedToken
 {
     /// <summary>The token's <c>jti</c>.</summary>
     public required string Id { get; set; }
@@ -85,7 +109,7 @@ public sealed class IssuedToken
 }
 
 /// <summary>Who did what, when: writes, deletes, token issuing and revocation.</summary>
-public sealed class AuditEvent
+internal sealed class AuditEventRow
 {
     public long Id { get; set; }
 
@@ -103,7 +127,7 @@ public sealed class AuditEvent
 }
 
 /// <summary>A published artifact version: an immutable manifest, plus yank state and signatures.</summary>
-public sealed class ArtifactVersion
+internal sealed class ArtifactVersion
 {
     public required string Namespace { get; set; }
 
@@ -134,8 +158,26 @@ public sealed class ArtifactVersion
     public long TotalSize { get; set; }
 }
 
+/// <summary>
+/// A file of a published version: pins its blob in the namespace, so eviction passes it by. (Not a
+/// foreign key to the grant: a blob whose object is lost must still be forgotten, and is pinned again
+/// when it is uploaded again.)
+/// </summary>
+internal sealed class ArtifactFileRow
+{
+    public required string Namespace { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Version { get; set; }
+
+    public required string Path { get; set; }
+
+    public required string Digest { get; set; }
+}
+
 /// <summary>A movable name for a version of an artifact (stable, latest, ...).</summary>
-public sealed class ArtifactTag
+internal sealed class ArtifactTag
 {
     public required string Namespace { get; set; }
 
@@ -149,7 +191,7 @@ public sealed class ArtifactTag
 }
 
 /// <summary>A resumable upload in progress; its parts are objects in the blob store.</summary>
-public sealed class UploadSession
+internal sealed class UploadSession
 {
     public required string Id { get; set; }
 
@@ -160,7 +202,7 @@ public sealed class UploadSession
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
-public sealed class UploadPart
+internal sealed class UploadPart
 {
     public required string SessionId { get; set; }
 
@@ -169,24 +211,42 @@ public sealed class UploadPart
     public long Size { get; set; }
 }
 
-/// <summary>A blob an entry's value refers to (e.g. the outputs listed in an action result), so eviction removes the entry first.</summary>
-public sealed class EntryReference
-{
-    public required string Namespace { get; set; }
-
-    public EntryKind Kind { get; set; }
-
-    public required string Key { get; set; }
-
-    public required string Digest { get; set; }
-}
-
 /// <summary>Who may run garbage collection now: one replica at a time, until the lease expires.</summary>
-public sealed class Lease
+internal sealed class Lease
 {
     public required string Name { get; set; }
 
     public required string Holder { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>
+/// A delete or overwrite other replicas must forget from their lookup caches; each polls the log
+/// every second (see <see cref="ChangeLog"/>).
+/// </summary>
+internal sealed class MetadataChange
+{
+    public long Id { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public required string Namespace { get; set; }
+
+    /// <summary>"blob" (the key is a digest) or "entry" (the key is kind:key).</summary>
+    public required string Kind { get; set; }
+
+    public required string Key { get; set; }
+}
+
+/// <summary>The storage this database describes (one row): a server pointed at other storage refuses to start.</summary>
+internal sealed class StorageBinding
+{
+    public int Id { get; set; }
+
+    public required string StorageId { get; set; }
+
+    public required string Description { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
 }

@@ -1,32 +1,51 @@
 using CacheRegistry.Server.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CacheRegistry.Server.Metadata;
 
 public static class MetadataServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="IDbContextFactory{CacheDbContext}"/> for the configured provider.</summary>
+    /// <summary>Registers the configured database provider and the catalogs over it.</summary>
     public static IServiceCollection AddCacheMetadata(this IServiceCollection services, DatabaseOptions database, CacheRegistryOptions registry)
     {
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = database.ConnectionString ?? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}";
-                services.AddPooledDbContextFactory<SqliteCacheDbContext>(o => o.UseSqlite(sqlite));
+                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<SqliteCacheDbContext>>();
+                services.AddSingleton<MetadataDialect, SqliteDialect>();
                 break;
             case DatabaseProvider.PostgreSQL:
-                var postgres = database.ConnectionString
-                    ?? throw new InvalidOperationException($"{DatabaseOptions.Section}:ConnectionString must be set to use PostgreSQL.");
-                services.AddPooledDbContextFactory<PostgresCacheDbContext>(o => o.UseNpgsql(postgres));
+                services.AddPooledDbContextFactory<PostgresCacheDbContext>((s, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(s.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<PostgresCacheDbContext>>();
+                services.AddSingleton<MetadataDialect, PostgresDialect>();
                 break;
             default:
                 throw new InvalidOperationException($"Unknown database provider {database.Provider}.");
         }
-        services.AddSingleton<DatabaseMigrator>();
+
+        // The catalogs' constructors are internal (they take the internal model); only this registers them.
+        services.AddSingleton(s => new BlobCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new EntryCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new TokenCatalog(Contexts(s)));
+        services.AddSingleton(s => new AuditCatalog(Contexts(s)));
+        services.AddSingleton(s => new UsageCatalog(Contexts(s)));
+        services.AddSingleton(s => new LeaseCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new ChangeLog(Contexts(s)));
+        services.AddSingleton(s => new StorageBindingCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new MetadataHealth(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }
+
+    private static IDbContextFactory<CacheDbContext> Contexts(IServiceProvider services) => services.GetRequiredService<IDbContextFactory<CacheDbContext>>();
+
+    private static MetadataDialect Dialect(IServiceProvider services) => services.GetRequiredService<MetadataDialect>();
 
     private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<CacheDbContext>
         where TContext : CacheDbContext

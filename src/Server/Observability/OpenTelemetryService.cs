@@ -41,7 +41,7 @@ public sealed class OpenTelemetryService(IOptions<TelemetryOptions> options, ILo
         var interval = (int)settings.ExportInterval.TotalMilliseconds;
         _meters = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
-            .AddMeter(Metrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
+            .AddMeter(Core.Access.CacheMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
             .AddOtlpExporter((exporter, reader) =>
             {
                 exporter.Endpoint = new Uri(endpoint + "/v1/metrics");

@@ -1,10 +1,11 @@
+using CacheRegistry.Server.Core.Access;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CacheRegistry.Server.Observability;
 
 /// <summary>Counts every request, its latency, its bytes in and out and its errors, labelled by the protocol of the matched endpoint.</summary>
-public sealed class RequestMetricsMiddleware(RequestDelegate next, Metrics metrics)
+public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
     {

@@ -1,7 +1,12 @@
+using CacheRegistry.Server.Metadata;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Protocols;

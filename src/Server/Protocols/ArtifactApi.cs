@@ -2,7 +2,11 @@ using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Artifacts;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Auth;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Core.Artifacts;
 
 namespace CacheRegistry.Server.Protocols;

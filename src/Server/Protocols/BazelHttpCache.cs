@@ -1,6 +1,10 @@
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Protocols;
@@ -24,7 +28,10 @@ public static class BazelHttpCache
     {
         var ns = RouteValues.Namespace(context);
         access.Authorize(context, ns, CachePermission.Read);
-        var blob = await cas.FindAsync(ns, RouteValues.Digest(digest), context.RequestAborted);
+        // HEAD is a "do you have it": it counts as use (eviction's grace), not as a hit.
+        var blob = HttpMethods.IsHead(context.Request.Method)
+            ? await cas.CheckPresenceAsync(ns, RouteValues.Digest(digest), context.RequestAborted)
+            : await cas.FindAsync(ns, RouteValues.Digest(digest), context.RequestAborted);
         await HttpEncoding.WriteBlobOrNotFoundAsync(context, blob, reader);
     }
 

@@ -1,4 +1,8 @@
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Protocols;

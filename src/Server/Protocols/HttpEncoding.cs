@@ -1,5 +1,9 @@
 using CacheRegistry.Common.Compression;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Net.Http.Headers;
 
@@ -45,6 +49,12 @@ public static class HttpEncoding
 
         if (HttpMethods.IsHead(request.Method))
         {
+            // HEAD answers what GET would: a blob whose object is gone is a miss.
+            if (!await reader.ExistsAsync(blob, context.RequestAborted))
+            {
+                response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
             var (length, encoding) = BlobReader.Describe(blob, acceptsZstd);
             SetContentHeaders(response, length, encoding);
             return;

@@ -1,33 +1,42 @@
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace CacheRegistry.Server.Protocols;
 
 /// <summary>
-/// Maps refused requests to their 4xx status with a problem body (plain text for protocols that want
-/// it). Anything else is left to the default handler: a 500 means a bug or an outage, and is logged.
+/// The one place HTTP failures get their status: the core's domain errors, the edge's own refusals, and
+/// outages of the database or object store (503 with Retry-After) or of the disk (507), with a problem
+/// body (plain text for protocols that want it). Anything else is a bug: left to the default handler,
+/// which answers 500 and logs it.
 /// </summary>
-public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger<RequestErrorHandler> logger) : IExceptionHandler
+public sealed class RequestErrorHandler(IProblemDetailsService problems, OutageMonitor outages, ILogger<RequestErrorHandler> logger) : IExceptionHandler
 {
+    private const int RetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, detail) = exception switch
         {
+            DomainException e => (StatusOf(e.Kind), e.Message),
             CacheRequestException e => (e.StatusCode, e.Message),
             BadHttpRequestException e => (e.StatusCode, e.Message), // Kestrel: truncated body, over its limits
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "the client went away"),
-            _ => (0, null),
+            _ => outages.Classify(exception) switch
+            {
+                FailureKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "a service the cache depends on is not available; try again shortly"),
+                FailureKind.DiskFull => (StatusCodes.Status507InsufficientStorage, "the server's disk is full"),
+                _ => (0, null),
+            },
         };
         if (status == 0) return false;
 
-        logger.LogInformation("{Method} {Path} refused with {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
+        if (status < 500) logger.LogInformation("{Method} {Path} refused with {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
         if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return true;
 
         context.Response.StatusCode = status;
-        if (status == StatusCodes.Status401Unauthorized)
-        {
-            context.Response.Headers.WWWAuthenticate = new(["Bearer", "Basic realm=\"CacheRegistry\""]);
-        }
+        if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = new(["Bearer", "Basic realm=\"CacheRegistry\""]);
+        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests) context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
         // The middleware clears the endpoint before calling handlers; the feature keeps the original.
         var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<PlainTextErrors>() is not null)
@@ -43,4 +52,19 @@ public sealed class RequestErrorHandler(IProblemDetailsService problems, ILogger
             ProblemDetails = { Status = status, Detail = detail },
         });
     }
+
+    public static int StatusOf(DomainErrorKind kind) => kind switch
+    {
+        DomainErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
+        DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
+        DomainErrorKind.FailedPrecondition => StatusCodes.Status409Conflict,
+        DomainErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        DomainErrorKind.QuotaExceeded => StatusCodes.Status507InsufficientStorage,
+        DomainErrorKind.UnsupportedEncoding => StatusCodes.Status415UnsupportedMediaType,
+        DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        DomainErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        DomainErrorKind.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 }

@@ -1,5 +1,9 @@
 using CacheRegistry.Common.Hashing;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Protocols;
@@ -8,7 +12,14 @@ namespace CacheRegistry.Server.Protocols;
 public static class RouteValues
 {
     public const int MaxOpaqueKeyLength = 128;
+    private const int MaxEntryKeyLength = 255;
     private const int MaxPathSegments = 8;
+
+    // First path segments of the server's own routes: a namespace of that name could not be addressed as a prefix.
+    private static readonly HashSet<string> ReservedNamespaces = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "api", "healthz", "readyz", "metrics", "cas", "ac", "ccache", "cache", "v1", "v8",
+    };
 
     /// <summary>The optional "{ns}" prefix segment; routes without it use the default namespace.</summary>
     public static NamespaceName Namespace(HttpContext context) => NamespaceOrDefault(context.GetRouteValue("ns") as string);
@@ -16,9 +27,9 @@ public static class RouteValues
     public static NamespaceName NamespaceOrDefault(string? text)
     {
         if (string.IsNullOrEmpty(text)) return NamespaceName.Default;
-        return NamespaceName.TryParse(text, out var ns)
+        return NamespaceName.TryParse(text, out var ns) && !ReservedNamespaces.Contains(text)
             ? ns
-            : throw CacheRequestException.BadRequest("invalid namespace: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            : throw CacheRequestException.BadRequest($"invalid namespace: use {NamespaceName.Rules}, not a name the server's routes use ({string.Join(", ", ReservedNamespaces)})");
     }
 
     public static Sha256Digest Digest(string? text, string what = "digest") =>
@@ -36,7 +47,7 @@ public static class RouteValues
     public static string OpaquePath(string? text, string what = "key")
     {
         var segments = (text ?? "").Split('/');
-        if (segments.Length > MaxPathSegments || (text ?? "").Length > CacheEntry.MaxKeyLength || !segments.All(IsOpaqueKey))
+        if (segments.Length > MaxPathSegments || (text ?? "").Length > MaxEntryKeyLength || !segments.All(IsOpaqueKey))
         {
             throw CacheRequestException.BadRequest($"invalid {what}: expected up to {MaxPathSegments} '/'-separated parts of letters, digits, '_' or '-'");
         }

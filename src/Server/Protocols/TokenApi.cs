@@ -1,8 +1,12 @@
+using CacheRegistry.Server.Audit;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Server.Auth;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Protocols;
@@ -36,7 +40,7 @@ public static class TokenApi
 
         var actor = NamespaceAuthorizer.ActorOf(context);
         var created = await issuer.IssueAsync(request.Name, scopes, lifetime, actor, context.RequestAborted);
-        await audit.RecordAsync(Event(clock, actor, "token.create", $"{created.Info.Id} {created.Info.Name}: {string.Join(' ', created.Info.Scopes)}", 201));
+        audit.Record(Event(clock, actor, "token.create", $"{created.Info.Id} {created.Info.Name}: {string.Join(' ', created.Info.Scopes)}", 201));
         return Results.Created($"/api/v1/tokens/{created.Info.Id}", created);
     }
 
@@ -45,18 +49,15 @@ public static class TokenApi
         Authorize(context, access, auth);
         if (id.Length > 64 || !id.All(char.IsAsciiHexDigit)) throw CacheRequestException.BadRequest("invalid token id");
         if (!await issuer.RevokeAsync(id, context.RequestAborted)) return Results.NotFound();
-        await audit.RecordAsync(Event(clock, NamespaceAuthorizer.ActorOf(context), "token.revoke", id, 204));
+        audit.Record(Event(clock, NamespaceAuthorizer.ActorOf(context), "token.revoke", id, 204));
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ReadAuditAsync(HttpContext context, NamespaceAuthorizer access, IDbContextFactory<CacheDbContext> contexts, int? limit)
+    private static async Task<IResult> ReadAuditAsync(HttpContext context, NamespaceAuthorizer access, AuditCatalog catalog, int? limit,
+        string? @namespace, string? actor, string? action, DateTimeOffset? since, DateTimeOffset? until)
     {
         access.AuthorizeOperator(context);
-        await using var db = await contexts.CreateDbContextAsync(context.RequestAborted);
-        var events = await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(Math.Clamp(limit ?? 100, 1, 10_000))
-            .Select(e => new AuditRecord(e.At, e.Actor, e.Action, e.Namespace, e.Target, e.Status))
-            .ToListAsync(context.RequestAborted);
-        return Results.Ok(events);
+        return Results.Ok(await catalog.QueryAsync(new AuditQuery(Math.Clamp(limit ?? 100, 1, 10_000), @namespace, actor, action, since, until), context.RequestAborted));
     }
 
     private static void Authorize(HttpContext context, NamespaceAuthorizer access, IOptions<AuthOptions> auth)
@@ -66,5 +67,5 @@ public static class TokenApi
     }
 
     private static AuditEvent Event(TimeProvider clock, string actor, string action, string target, int status) =>
-        new() { At = clock.GetUtcNow(), Actor = actor, Action = action, Target = target, Status = status };
+        new(clock.GetUtcNow(), actor, action, Namespace: null, target, status);
 }

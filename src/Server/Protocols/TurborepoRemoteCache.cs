@@ -1,6 +1,10 @@
 using System.Text.Json.Serialization;
 using CacheRegistry.Server.Auth;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Protocols;

@@ -60,7 +60,7 @@ public abstract class ArtifactRegistryTests : ServerTest
     {
         var absent = new ArtifactFile("x", Sha256Digest.Of("never uploaded"u8.ToArray()).Hex, 14, false);
         var missing = await Assert.ThrowsAsync<CacheClientException>(() => _publisher.PublishAsync("tool", "1.0.0", new PublishRequest([absent], null, null, null)));
-        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, missing.StatusCode); // a failed precondition: upload the files, then publish again
         Assert.Contains(absent.Digest, missing.Message);
 
         var digest = await UploadAsync("content");

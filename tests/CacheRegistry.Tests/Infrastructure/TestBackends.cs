@@ -24,8 +24,17 @@ public abstract class TestBackend : IAsyncDisposable
         ["CacheRegistry:AccessTracking:FlushInterval"] = "00:00:00.200",
     };
 
-    /// <summary>Every object the blob store holds, by key.</summary>
+    /// <summary>
+    /// Settings for a second server over the same store (a replica): it has its own data directory
+    /// (each server locks its own), and reaches the same database and blobs.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string?> ReplicaSettings(string dataDirectory) =>
+        new Dictionary<string, string?>(Settings) { ["CacheRegistry:DataDirectory"] = dataDirectory };
+
+    /// <summary>Every content object the blob store holds (blobs and upload parts; not the storage's marker), by key.</summary>
     public abstract Task<IReadOnlyList<string>> ListStoredObjectsAsync();
+
+    protected static bool IsContent(string key) => !key.StartsWith("meta/", StringComparison.Ordinal);
 
     public virtual ValueTask DisposeAsync()
     {
@@ -39,11 +48,18 @@ public sealed class SqliteFileSystemBackend : TestBackend
 {
     public override string Name => "sqlite+filesystem";
 
+    public override IReadOnlyDictionary<string, string?> ReplicaSettings(string dataDirectory) =>
+        new Dictionary<string, string?>(base.ReplicaSettings(dataDirectory))
+        {
+            ["CacheRegistry:Database:ConnectionString"] = $"Data Source={Path.Combine(DataDirectory, "cacheregistry.db")}",
+            ["CacheRegistry:Storage:Path"] = Path.Combine(DataDirectory, "blobs"),
+        };
+
     public override Task<IReadOnlyList<string>> ListStoredObjectsAsync()
     {
         var root = Path.Combine(DataDirectory, "blobs");
         IReadOnlyList<string> keys = Directory.Exists(root)
-            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order().ToList()
+            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Where(IsContent).Order().ToList()
             : [];
         return Task.FromResult(keys);
     }
@@ -129,6 +145,6 @@ public sealed class PostgresS3Backend : TestBackend
             request.ContinuationToken = response.NextContinuationToken;
         }
         while (response.IsTruncated == true);
-        return keys.Order().ToList();
+        return keys.Where(IsContent).Order().ToList();
     }
 }

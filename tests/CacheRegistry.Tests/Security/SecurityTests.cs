@@ -144,7 +144,7 @@ public abstract class SecurityTests : ServerTest
     [Fact]
     public async Task A_revoked_token_stops_working_within_five_seconds_on_every_replica()
     {
-        await using var replica = await TestServer.StartAsync(Server.Settings);
+        await using var replica = await TestServer.StartAsync(new Dictionary<string, string?>(Backend.ReplicaSettings(Path.Combine(WorkDirectory, "replica")).Concat(ExtraSettings)));
         var created = await TestAuth.IssueAsync(Server, "short-lived", "team-b:read");
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("GET", $"team-b/cas/{Digest}", created.Token, replica)).StatusCode);
 

@@ -1,5 +1,5 @@
 using System.Text;
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Entries;
 using CacheRegistry.Tests.Infrastructure;
 
 namespace CacheRegistry.Tests.Unit;

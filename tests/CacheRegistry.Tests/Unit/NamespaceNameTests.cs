@@ -1,4 +1,5 @@
-using CacheRegistry.Server.Core;
+using CacheRegistry.Server.Core.Namespaces;
+using CacheRegistry.Server.Protocols;
 
 namespace CacheRegistry.Tests.Unit;
 
@@ -20,9 +21,17 @@ public class NamespaceNameTests
     [InlineData("a%2Fb")]
     [InlineData("a\0b")]
     [InlineData("space here")]
+    public void Rejects_unsafe_names(string text) => Assert.False(NamespaceName.TryParse(text, out _));
+
+    [Theory]
     [InlineData("api")]
     [InlineData("HEALTHZ")]
-    public void Rejects_unsafe_or_reserved_names(string text) => Assert.False(NamespaceName.TryParse(text, out _));
+    [InlineData("ccache")]
+    public void The_http_door_refuses_names_its_routes_use_as_prefixes(string text)
+    {
+        Assert.True(NamespaceName.TryParse(text, out _));
+        Assert.Equal(400, Assert.Throws<CacheRequestException>(() => RouteValues.NamespaceOrDefault(text)).StatusCode);
+    }
 
     [Fact]
     public void Rejects_names_over_64_characters()

@@ -3,8 +3,10 @@ using System.Text.Json;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Artifacts;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
-using Microsoft.EntityFrameworkCore;
 using NuGet.Versioning;
 
 namespace CacheRegistry.Server.Core.Artifacts;
@@ -12,9 +14,9 @@ namespace CacheRegistry.Server.Core.Artifacts;
 /// <summary>
 /// Versioned artifacts: immutable manifests of CAS files, with tags, yanking and resolution of
 /// ranges and tags to the highest matching version. Files are blobs of the namespace, so identical
-/// files across versions are stored once.
+/// files across versions are stored once, and a published version pins them against eviction.
 /// </summary>
-public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts, BlobCatalog catalog, TimeProvider clock)
+public sealed class ArtifactRegistry(ArtifactCatalog catalog, ContentStore content, TimeProvider clock)
 {
     private const int MaxTags = 16;
 
@@ -24,56 +26,44 @@ public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts,
         var version = ParseVersion(versionText);
         var manifest = new ArtifactManifest(name, version.ToFullString(), request.Files ?? [], request.Metadata ?? new Dictionary<string, string>());
         var problems = manifest.Problems().ToList();
-        if (problems.Count > 0) throw CacheRequestException.BadRequest(string.Join("; ", problems));
+        if (problems.Count > 0) throw DomainException.Invalid(string.Join("; ", problems));
         var signatures = request.Signatures ?? [];
         if (signatures.FirstOrDefault(s => !ManifestSignatures.IsValid(s, manifest)) is { } bad)
         {
-            throw CacheRequestException.BadRequest($"signature by key {bad.KeyId} does not verify against the manifest");
+            throw DomainException.Invalid($"signature by key {bad.KeyId} does not verify against the manifest");
         }
         var tags = request.Tags ?? [];
-        if (tags.Count > MaxTags) throw CacheRequestException.BadRequest($"at most {MaxTags} tags per publish");
+        if (tags.Count > MaxTags) throw DomainException.Invalid($"at most {MaxTags} tags per publish");
         foreach (var tag in tags) ValidateTag(tag);
 
-        var missing = await catalog.FindMissingAsync(ns, manifest.Files.Select(f => Sha256Digest.Parse(f.Digest)).ToList(), cancellationToken);
-        if (missing.Count > 0) throw CacheRequestException.BadRequest($"upload these files first: {string.Join(", ", missing.Take(20))}");
+        var files = manifest.Files.Select(f => new VersionFile(f.Path, Sha256Digest.Parse(f.Digest))).ToList();
+        // Files found here count as used now, so eviction leaves them alone until they are pinned.
+        var missing = await content.FindMissingAsync(ns, files.Select(f => f.Digest).ToList(), cancellationToken);
+        if (missing.Count > 0) throw new MissingBlobsException(missing.Select(d => d.Hex).ToList());
 
         var digest = manifest.Digest.Hex;
         var identity = version.ToNormalizedString();
-        var existing = await FindRecordAsync(ns, name, identity, cancellationToken);
-        var created = existing is null;
-        if (existing is null)
+        var record = new PublishedVersion(ns.Value, name, identity, version.ToFullString(), version.IsPrerelease, digest,
+            Encoding.UTF8.GetString(manifest.CanonicalJson()), JsonSerializer.Serialize(signatures), Yanked: false, clock.GetUtcNow(), publisher,
+            manifest.Files.Sum(f => f.Size));
+        // The empty file is never stored, so it pins nothing. Files just checked were used within eviction's grace period.
+        var created = await catalog.AddAsync(record, files.Where(f => !f.Digest.IsEmpty).ToList(), cancellationToken);
+        if (!created)
         {
-            var record = new ArtifactVersion
+            var existing = await catalog.FindAsync(ns, name, identity, cancellationToken) ?? throw new InvalidOperationException("a version reported as published is not there");
+            if (existing.ManifestDigest != digest)
             {
-                Namespace = ns.Value, Name = name, Version = identity, FullVersion = version.ToFullString(), IsPrerelease = version.IsPrerelease,
-                ManifestDigest = digest, Manifest = Encoding.UTF8.GetString(manifest.CanonicalJson()), Signatures = JsonSerializer.Serialize(signatures),
-                CreatedAt = clock.GetUtcNow(), Publisher = publisher, TotalSize = manifest.Files.Sum(f => f.Size),
-            };
-            try
-            {
-                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                db.ArtifactVersions.Add(record);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                existing = await FindRecordAsync(ns, name, identity, cancellationToken) ?? throw new InvalidOperationException("publish raced and lost its row");
-                created = false;
+                throw DomainException.Conflict($"{name}@{existing.FullVersion} is already published with other content (manifest {existing.ManifestDigest}); versions are immutable");
             }
         }
-        if (existing is not null && existing.ManifestDigest != digest)
-        {
-            throw new CacheRequestException(StatusCodes.Status409Conflict,
-                $"{name}@{existing.FullVersion} is already published with other content (manifest {existing.ManifestDigest}); versions are immutable");
-        }
-        foreach (var tag in tags) await SetTagAsync(ns, name, tag, identity, cancellationToken);
+        foreach (var tag in tags) await catalog.SetTagAsync(ns, name, tag, identity, clock.GetUtcNow(), cancellationToken);
         return (created, (await GetAsync(ns, name, identity, cancellationToken))!);
     }
 
     public async Task<ArtifactVersionInfo?> GetAsync(NamespaceName ns, string name, string versionText, CancellationToken cancellationToken)
     {
-        var record = await FindRecordAsync(ns, name, ParseVersion(versionText).ToNormalizedString(), cancellationToken);
-        return record is null ? null : await ToInfoAsync(record, cancellationToken);
+        var record = await catalog.FindAsync(ns, name, ParseVersion(versionText).ToNormalizedString(), cancellationToken);
+        return record is null ? null : ToInfo(record, await catalog.TagsAsync(ns, name, cancellationToken));
     }
 
     /// <summary>A range or a tag to the highest matching version that is not yanked; null when none matches.</summary>
@@ -81,34 +71,30 @@ public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts,
     {
         if (VersionRange.TryParse(spec, out var range))
         {
-            var candidates = (await VersionsOfAsync(ns, name, cancellationToken))
+            var best = (await catalog.VersionsAsync(ns, name, cancellationToken))
+                .Select(v => (Record: v, Version: SemanticVersion.Parse(v.FullVersion)))
                 .Where(v => !v.Record.Yanked && range.Matches(v.Version, includePrerelease))
                 .OrderByDescending(v => v.Version, VersionComparer.Default)
                 .FirstOrDefault();
-            return candidates.Record is null ? null : await ToInfoAsync(candidates.Record, cancellationToken);
+            return best.Record is null ? null : ToInfo(best.Record, await catalog.TagsAsync(ns, name, cancellationToken));
         }
         ValidateTag(spec);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var tag = await db.ArtifactTags.AsNoTracking().FirstOrDefaultAsync(t => t.Namespace == ns.Value && t.Name == name && t.Tag == spec, cancellationToken);
-        if (tag is null) return null;
-        var tagged = await FindRecordAsync(ns, name, tag.Version, cancellationToken);
-        return tagged is null ? null : await ToInfoAsync(tagged, cancellationToken);
+        var tagged = await catalog.FindTagAsync(ns, name, spec, cancellationToken);
+        return tagged is null ? null : await GetAsync(ns, name, tagged, cancellationToken);
     }
 
     public async Task<Page<ArtifactVersionInfo>> ListVersionsAsync(NamespaceName ns, string name, int page, int size, CancellationToken cancellationToken)
     {
-        var all = (await VersionsOfAsync(ns, name, cancellationToken)).OrderByDescending(v => v.Version, VersionComparer.Default).ToList();
-        var tags = await TagsOfAsync(ns.Value, name, cancellationToken);
-        var items = all.Skip((page - 1) * size).Take(size).Select(v => ToInfo(v.Record, tags)).ToList();
+        var all = (await catalog.VersionsAsync(ns, name, cancellationToken))
+            .OrderByDescending(v => SemanticVersion.Parse(v.FullVersion), VersionComparer.Default).ToList();
+        var tags = await catalog.TagsAsync(ns, name, cancellationToken);
+        var items = all.Skip((page - 1) * size).Take(size).Select(v => ToInfo(v, tags)).ToList();
         return new Page<ArtifactVersionInfo>(items, page, size, all.Count);
     }
 
     public async Task<Page<ArtifactSummary>> ListArtifactsAsync(NamespaceName ns, string? search, int page, int size, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.ArtifactVersions.AsNoTracking().Where(v => v.Namespace == ns.Value);
-        if (!string.IsNullOrEmpty(search)) query = query.Where(v => v.Name.Contains(search));
-        var versions = await query.Select(v => new { v.Name, v.FullVersion, v.Yanked, v.IsPrerelease, v.CreatedAt }).ToListAsync(cancellationToken);
+        var versions = await catalog.ListAsync(ns, search, cancellationToken);
         var summaries = versions.GroupBy(v => v.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new ArtifactSummary(
             g.Key,
             g.Where(v => !v.Yanked && !v.IsPrerelease).Select(v => SemanticVersion.Parse(v.FullVersion)).OrderByDescending(v => v, VersionComparer.Default).FirstOrDefault()?.ToFullString(),
@@ -120,85 +106,34 @@ public sealed class ArtifactRegistry(IDbContextFactory<CacheDbContext> contexts,
     public async Task SetTagAsync(NamespaceName ns, string name, string tag, string versionText, CancellationToken cancellationToken)
     {
         ValidateTag(tag);
-        var identity = ParseVersion(versionText).ToNormalizedString();
-        if (await FindRecordAsync(ns, name, identity, cancellationToken) is null) throw CacheRequestException.NotFound($"{name}@{versionText} does not exist");
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var moved = await db.ArtifactTags.Where(t => t.Namespace == ns.Value && t.Name == name && t.Tag == tag)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.Version, identity).SetProperty(t => t.UpdatedAt, now), cancellationToken);
-        if (moved > 0) return;
-        db.ArtifactTags.Add(new ArtifactTag { Namespace = ns.Value, Name = name, Tag = tag, Version = identity, UpdatedAt = now });
-        try
+        if (!await catalog.SetTagAsync(ns, name, tag, ParseVersion(versionText).ToNormalizedString(), clock.GetUtcNow(), cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            db.ChangeTracker.Clear(); // a concurrent writer created it: move it
-            await db.ArtifactTags.Where(t => t.Namespace == ns.Value && t.Name == name && t.Tag == tag)
-                .ExecuteUpdateAsync(set => set.SetProperty(t => t.Version, identity).SetProperty(t => t.UpdatedAt, now), cancellationToken);
+            throw DomainException.NotFound($"{name}@{versionText} does not exist");
         }
     }
 
-    public async Task<bool> DeleteTagAsync(NamespaceName ns, string name, string tag, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.ArtifactTags.Where(t => t.Namespace == ns.Value && t.Name == name && t.Tag == tag).ExecuteDeleteAsync(cancellationToken) > 0;
-    }
+    public Task<bool> DeleteTagAsync(NamespaceName ns, string name, string tag, CancellationToken cancellationToken) =>
+        catalog.DeleteTagAsync(ns, name, tag, cancellationToken);
 
-    public async Task<bool> SetYankedAsync(NamespaceName ns, string name, string versionText, bool yanked, CancellationToken cancellationToken)
-    {
-        var identity = ParseVersion(versionText).ToNormalizedString();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.ArtifactVersions.Where(v => v.Namespace == ns.Value && v.Name == name && v.Version == identity)
-            .ExecuteUpdateAsync(set => set.SetProperty(v => v.Yanked, yanked), cancellationToken) > 0;
-    }
+    public Task<bool> SetYankedAsync(NamespaceName ns, string name, string versionText, bool yanked, CancellationToken cancellationToken) =>
+        catalog.SetYankedAsync(ns, name, ParseVersion(versionText).ToNormalizedString(), yanked, cancellationToken);
 
-    /// <summary>Removes the version and the tags on it. Its files stay until garbage collection finds them unreferenced.</summary>
-    public async Task<bool> DeleteVersionAsync(NamespaceName ns, string name, string versionText, CancellationToken cancellationToken)
-    {
-        var identity = ParseVersion(versionText).ToNormalizedString();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.ArtifactTags.Where(t => t.Namespace == ns.Value && t.Name == name && t.Version == identity).ExecuteDeleteAsync(cancellationToken);
-        return await db.ArtifactVersions.Where(v => v.Namespace == ns.Value && v.Name == name && v.Version == identity).ExecuteDeleteAsync(cancellationToken) > 0;
-    }
+    /// <summary>Removes the version and the tags on it. Its files stay until garbage collection finds them unused.</summary>
+    public Task<bool> DeleteVersionAsync(NamespaceName ns, string name, string versionText, CancellationToken cancellationToken) =>
+        catalog.DeleteVersionAsync(ns, name, ParseVersion(versionText).ToNormalizedString(), cancellationToken);
 
     public static SemanticVersion ParseVersion(string text) =>
-        SemanticVersion.TryParse(text, out var version) ? version : throw CacheRequestException.BadRequest($"'{text}' is not a SemVer 2.0 version");
+        SemanticVersion.TryParse(text, out var version) ? version : throw DomainException.Invalid($"'{text}' is not a SemVer 2.0 version");
 
     private static void ValidateTag(string tag)
     {
         if (tag.Length is 0 or > 64 || !char.IsAsciiLetterLower(tag[0]) || !tag.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-'))
         {
-            throw CacheRequestException.BadRequest($"'{tag}' is neither a version range nor a tag (tags: a lowercase letter, then letters, digits, '.', '_', '-')");
+            throw DomainException.Invalid($"'{tag}' is neither a version range nor a tag (tags: a lowercase letter, then letters, digits, '.', '_', '-')");
         }
     }
 
-    private async Task<ArtifactVersion?> FindRecordAsync(NamespaceName ns, string name, string identity, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.ArtifactVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Namespace == ns.Value && v.Name == name && v.Version == identity, cancellationToken);
-    }
-
-    private async Task<List<(ArtifactVersion Record, SemanticVersion Version)>> VersionsOfAsync(NamespaceName ns, string name, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var records = await db.ArtifactVersions.AsNoTracking().Where(v => v.Namespace == ns.Value && v.Name == name).ToListAsync(cancellationToken);
-        return records.Select(r => (r, SemanticVersion.Parse(r.FullVersion))).ToList();
-    }
-
-    private async Task<ArtifactVersionInfo> ToInfoAsync(ArtifactVersion record, CancellationToken cancellationToken) =>
-        ToInfo(record, await TagsOfAsync(record.Namespace, record.Name, cancellationToken));
-
-    /// <summary>Every tag of an artifact, by the version it points at (one query for a whole page of versions).</summary>
-    private async Task<ILookup<string, string>> TagsOfAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var tags = await db.ArtifactTags.AsNoTracking().Where(t => t.Namespace == ns && t.Name == name).ToListAsync(cancellationToken);
-        return tags.OrderBy(t => t.Tag, StringComparer.Ordinal).ToLookup(t => t.Version, t => t.Tag);
-    }
-
-    private static ArtifactVersionInfo ToInfo(ArtifactVersion record, ILookup<string, string> tags)
+    private static ArtifactVersionInfo ToInfo(PublishedVersion record, ILookup<string, string> tags)
     {
         var manifest = JsonSerializer.Deserialize<ArtifactManifest>(record.Manifest, JsonSerializerOptions.Web)!;
         var signatures = JsonSerializer.Deserialize<List<ArtifactSignature>>(record.Signatures) ?? [];

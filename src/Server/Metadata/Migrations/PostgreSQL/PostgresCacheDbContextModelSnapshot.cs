@@ -22,6 +22,41 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactFileRow", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("path");
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("digest");
+
+                    b.HasKey("Namespace", "Name", "Version", "Path");
+
+                    b.HasIndex("Namespace", "Digest");
+
+                    b.ToTable("artifact_files", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactTag", b =>
                 {
                     b.Property<string>("Namespace")
@@ -120,7 +155,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("artifact_versions", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEvent", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEventRow", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -195,6 +230,12 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         .HasColumnType("bigint")
                         .HasColumnName("size");
 
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("character varying(160)")
+                        .HasColumnName("storage_key");
+
                     b.Property<long>("StoredSize")
                         .HasColumnType("bigint")
                         .HasColumnName("stored_size");
@@ -239,13 +280,17 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         .HasColumnType("text")
                         .HasColumnName("metadata");
 
+                    b.Property<int>("ReferenceCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("reference_count");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("ValueDigest")
                         .IsRequired()
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("text")
                         .HasColumnName("value_digest");
 
                     b.HasKey("Namespace", "Kind", "Key");
@@ -352,6 +397,44 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.MetadataChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(275)
+                        .HasColumnType("character varying(275)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("metadata_changes", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -372,6 +455,33 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasIndex("Digest");
 
                     b.ToTable("namespace_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.StorageBinding", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("StorageId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("storage_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("storage_binding", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
@@ -422,17 +532,23 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("upload_sessions", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactFileRow", b =>
                 {
-                    b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
+                    b.HasOne("CacheRegistry.Server.Metadata.ArtifactVersion", null)
                         .WithMany()
-                        .HasForeignKey("ValueDigest")
-                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasForeignKey("Namespace", "Name", "Version")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
                 {
+                    b.HasOne("CacheRegistry.Server.Metadata.NamespaceBlob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "Digest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("CacheRegistry.Server.Metadata.CacheEntry", null)
                         .WithMany()
                         .HasForeignKey("Namespace", "Kind", "Key")
@@ -445,7 +561,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()
                         .HasForeignKey("Digest")
-                        .OnDelete(DeleteBehavior.Cascade)
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

@@ -16,6 +16,41 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.11");
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactFileRow", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("path");
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("digest");
+
+                    b.HasKey("Namespace", "Name", "Version", "Path");
+
+                    b.HasIndex("Namespace", "Digest");
+
+                    b.ToTable("artifact_files", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactTag", b =>
                 {
                     b.Property<string>("Namespace")
@@ -114,7 +149,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("artifact_versions", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEvent", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.AuditEventRow", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -187,6 +222,12 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("size");
 
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("storage_key");
+
                     b.Property<long>("StoredSize")
                         .HasColumnType("INTEGER")
                         .HasColumnName("stored_size");
@@ -230,6 +271,10 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.Property<string>("Metadata")
                         .HasColumnType("TEXT")
                         .HasColumnName("metadata");
+
+                    b.Property<int>("ReferenceCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reference_count");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
@@ -344,6 +389,42 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.MetadataChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(275)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("metadata_changes", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -364,6 +445,33 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasIndex("Digest");
 
                     b.ToTable("namespace_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.StorageBinding", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("StorageId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("storage_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("storage_binding", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.UploadPart", b =>
@@ -414,17 +522,23 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("upload_sessions", (string)null);
                 });
 
-            modelBuilder.Entity("CacheRegistry.Server.Metadata.CacheEntry", b =>
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactFileRow", b =>
                 {
-                    b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
+                    b.HasOne("CacheRegistry.Server.Metadata.ArtifactVersion", null)
                         .WithMany()
-                        .HasForeignKey("ValueDigest")
-                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasForeignKey("Namespace", "Name", "Version")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.EntryReference", b =>
                 {
+                    b.HasOne("CacheRegistry.Server.Metadata.NamespaceBlob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "Digest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("CacheRegistry.Server.Metadata.CacheEntry", null)
                         .WithMany()
                         .HasForeignKey("Namespace", "Kind", "Key")
@@ -437,7 +551,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasOne("CacheRegistry.Server.Metadata.BlobRecord", null)
                         .WithMany()
                         .HasForeignKey("Digest")
-                        .OnDelete(DeleteBehavior.Cascade)
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

@@ -1,0 +1,34 @@
+using CacheRegistry.Server.Auth;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
+using CacheRegistry.Server.Metadata;
+using CacheRegistry.Server.Protocols;
+
+namespace CacheRegistry.Server.Audit;
+
+/// <summary>Records every successful write and delete (PUT, DELETE, and POSTs that are not queries), whatever the protocol: who, what, when.</summary>
+public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimeProvider clock)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+        var method = context.Request.Method;
+        if (!(HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsPost(method)) || context.Response.StatusCode >= 400) return;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyRequest>() is not null) return;
+
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
+        audit.Record(new AuditEvent(clock.GetUtcNow(), NamespaceAuthorizer.ActorOf(context), $"{method} {route}", NamespaceOf(context),
+            Truncate(context.Request.Path.Value, 512), context.Response.StatusCode));
+    }
+
+    private static string? NamespaceOf(HttpContext context)
+    {
+        var text = context.GetRouteValue("ns") as string ?? context.Request.Query["slug"].FirstOrDefault() ?? context.Request.Query["teamId"].FirstOrDefault();
+        return NamespaceName.TryParse(text, out var ns) ? ns.Value : NamespaceName.Default.Value;
+    }
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Entries;
+
+namespace CacheRegistry.Server.Core.Access;
+
+/// <summary>
+/// Counts hits, and notes blobs a client was told are present, in memory, so that the read path never
+/// waits on a database write; <see cref="AccessFlusher"/> writes them in batches. A blob's last access
+/// protects it from eviction for a grace period.
+/// </summary>
+public sealed class AccessTracker(TimeProvider clock)
+{
+    private ConcurrentDictionary<string, AccessCounter> _blobs = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<EntryAddress, AccessCounter> _entries = new();
+
+    // The blobs of the snapshot being written: neither here nor in the database until the write ends.
+    private volatile ConcurrentDictionary<string, AccessCounter>? _writing;
+
+    public void RecordBlobHit(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new AccessCounter()).Touch(clock, hits: 1);
+
+    /// <summary>A "do you have it" answer said yes: the blob counts as used now, though nothing was read.</summary>
+    public void RecordBlobPresence(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new AccessCounter()).Touch(clock, hits: 0);
+
+    public void RecordEntryHit(EntryAddress address) => _entries.GetOrAdd(address, _ => new AccessCounter()).Touch(clock, hits: 1);
+
+    public void RecordEntryPresence(EntryAddress address) => _entries.GetOrAdd(address, _ => new AccessCounter()).Touch(clock, hits: 0);
+
+    /// <summary>Whether the blob was used at or after <paramref name="since"/> and that is not written yet.</summary>
+    public bool UsedSince(Sha256Digest digest, DateTimeOffset since) =>
+        (_blobs.TryGetValue(digest.Hex, out var counter) && counter.Last >= since)
+        || (_writing is { } writing && writing.TryGetValue(digest.Hex, out var written) && written.Last >= since);
+
+    /// <summary>Takes what was recorded so far and starts counting afresh.</summary>
+    public AccessSnapshot TakeSnapshot()
+    {
+        // A hit racing with the swap may land in the old dictionary after it was read and be lost:
+        // these are statistics for eviction, and one lost hit does not change an LRU order.
+        var blobs = Interlocked.Exchange(ref _blobs, new(StringComparer.Ordinal));
+        var entries = Interlocked.Exchange(ref _entries, new());
+        _writing = blobs;
+        return new AccessSnapshot(
+            blobs.Select(p => (p.Key, p.Value.Count, p.Value.Last)).ToList(),
+            entries.Select(p => (p.Key, p.Value.Count, p.Value.Last)).ToList());
+    }
+
+    /// <summary>The last snapshot is in the database.</summary>
+    public void Written() => _writing = null;
+
+    /// <summary>Puts back a snapshot that could not be written (the database was down), to be written with the next.</summary>
+    public void Restore(AccessSnapshot snapshot)
+    {
+        foreach (var (digest, hits, last) in snapshot.Blobs) _blobs.GetOrAdd(digest, _ => new AccessCounter()).Merge(hits, last);
+        foreach (var (address, hits, last) in snapshot.Entries) _entries.GetOrAdd(address, _ => new AccessCounter()).Merge(hits, last);
+        _writing = null;
+    }
+
+    private sealed class AccessCounter
+    {
+        private long _count;
+        private long _lastTicks;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public DateTimeOffset Last => new(Interlocked.Read(ref _lastTicks), TimeSpan.Zero);
+
+        public void Touch(TimeProvider clock, long hits) => Merge(hits, clock.GetUtcNow());
+
+        public void Merge(long hits, DateTimeOffset at)
+        {
+            Interlocked.Add(ref _count, hits);
+            var ticks = at.UtcTicks;
+            long seen;
+            while ((seen = Interlocked.Read(ref _lastTicks)) < ticks && Interlocked.CompareExchange(ref _lastTicks, ticks, seen) != seen)
+            {
+            }
+        }
+    }
+}
+
+public sealed record AccessSnapshot(
+    IReadOnlyList<(string Digest, long Hits, DateTimeOffset LastAccess)> Blobs,
+    IReadOnlyList<(EntryAddress Address, long Hits, DateTimeOffset LastAccess)> Entries)
+{
+    public bool IsEmpty => Blobs.Count == 0 && Entries.Count == 0;
+}

@@ -1,0 +1,67 @@
+using CacheRegistry.Common.Compression;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Metadata;
+
+namespace CacheRegistry.Server.Core.Cas;
+
+/// <summary>Content ready to send: the stream, its length and its encoding on the wire.</summary>
+public sealed record BlobContent(Stream Stream, long Length, BlobEncoding Encoding) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}
+
+/// <summary>
+/// Opens stored blobs, either as stored (zstd passthrough) or decompressed on the fly. An object that
+/// is missing, or not the size the metadata says, is a miss for the client, and the blob is forgotten
+/// at once so the next upload stores it again.
+/// </summary>
+public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCache lookups, CacheMetrics metrics, TimeProvider clock, ILogger<BlobReader> logger)
+{
+    /// <summary>The encoding the reader sends, given whether the client accepts zstd.</summary>
+    public static (long Length, BlobEncoding Encoding) Describe(StoredBlob blob, bool clientAcceptsZstd) =>
+        blob.Encoding == BlobEncoding.Zstd && clientAcceptsZstd
+            ? (blob.StoredSize, BlobEncoding.Zstd)
+            : (blob.Size, BlobEncoding.Identity);
+
+    /// <summary>The content, or null when storage has lost the object (a miss for the client).</summary>
+    public async Task<BlobContent?> OpenAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken)
+    {
+        if (blob.Size == 0 || blob.Key is not { } key) return new BlobContent(Stream.Null, 0, BlobEncoding.Identity);
+
+        var opened = await store.OpenReadAsync(key, cancellationToken);
+        if (opened is null || opened.Length != blob.StoredSize)
+        {
+            if (opened is not null) await opened.DisposeAsync();
+            await ForgetAsync(blob, key, opened is null ? "missing from storage" : $"{opened.Length} bytes in storage, not {blob.StoredSize}", cancellationToken);
+            return null;
+        }
+
+        metrics.StoredBytes.Add(blob.StoredSize, new KeyValuePair<string, object?>("direction", "read"));
+        var (length, encoding) = Describe(blob, clientAcceptsZstd);
+        if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
+        {
+            return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding);
+        }
+        return new BlobContent(opened.Content, length, encoding);
+    }
+
+    /// <summary>Whether a read would find the object (what HEAD answers, without reading it).</summary>
+    public async Task<bool> ExistsAsync(StoredBlob blob, CancellationToken cancellationToken)
+    {
+        if (blob.Size == 0 || blob.Key is not { } key) return true;
+        var length = await store.GetLengthAsync(key, cancellationToken);
+        if (length == blob.StoredSize) return true;
+        await ForgetAsync(blob, key, length is null ? "missing from storage" : $"{length} bytes in storage, not {blob.StoredSize}", cancellationToken);
+        return false;
+    }
+
+    private async Task ForgetAsync(StoredBlob blob, StorageKey key, string problem, CancellationToken cancellationToken)
+    {
+        lookups.InvalidateDigest(blob.Digest);
+        if (await catalog.ForgetAsync(blob.Digest, key, clock.GetUtcNow(), cancellationToken))
+        {
+            logger.LogWarning("Blob {Digest} is {Problem}; it is forgotten, so the next upload stores it again", blob.Digest, problem);
+        }
+    }
+}

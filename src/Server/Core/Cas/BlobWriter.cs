@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Errors;
+using CacheRegistry.Server.Core.Namespaces;
+using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Metadata;
+
+namespace CacheRegistry.Server.Core.Cas;
+
+/// <summary>
+/// Commits verified uploads: publishes the staged object under a fresh key and records it with the
+/// namespace's grant, in one metadata command. Concurrent uploads of the same new blob on this server
+/// store it once: the first commits, the others wait for it and discard their copies (taking over if
+/// it fails). Across replicas both may store; the registration that loses deletes its own object.
+/// </summary>
+public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, CacheMetrics metrics, TimeProvider clock, ILogger<BlobWriter> logger)
+{
+    private readonly ConcurrentDictionary<Sha256Digest, Task<bool>> _inFlight = new();
+
+    /// <summary>
+    /// Stores the upload (unless another upload of the same content does so first) and grants it to the
+    /// namespace; <paramref name="addToCommit"/> may add writes that must commit with the registration.
+    /// </summary>
+    public async Task StoreAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
+    {
+        if (upload.Staged is null) throw new InvalidOperationException("only staged uploads can be stored");
+        while (true)
+        {
+            var mine = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _inFlight.GetOrAdd(upload.Digest, mine.Task);
+            if (running != mine.Task)
+            {
+                // Another upload of this content is storing it: once it has, ours only needs the grant.
+                if (await running)
+                {
+                    await GrantAsync(ns, upload.Digest, addToCommit, cancellationToken);
+                    return;
+                }
+                continue;
+            }
+            try
+            {
+                await PublishAndRegisterAsync(ns, upload, addToCommit, cancellationToken);
+                mine.SetResult(true);
+                return;
+            }
+            catch
+            {
+                mine.SetResult(false);
+                throw;
+            }
+            finally
+            {
+                _inFlight.TryRemove(upload.Digest, out _);
+            }
+        }
+    }
+
+    /// <summary>Grants the namespace a blob that is stored already, with any writes that must commit with it.</summary>
+    /// <exception cref="MetadataConstraintException">The blob is no longer stored (or a co-committed write names something missing).</exception>
+    public async Task GrantAsync(NamespaceName ns, Sha256Digest digest, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
+    {
+        var write = writer.Begin();
+        catalog.Grant(write, ns, digest, clock.GetUtcNow());
+        addToCommit?.Invoke(write);
+        await writer.CommitAsync(write, cancellationToken);
+    }
+
+    private async Task PublishAndRegisterAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
+    {
+        var key = StorageKey.ForNewBlob(upload.Digest, upload.Encoding);
+        await store.PutAsync(key, upload.Staged!, cancellationToken);
+        metrics.StoredBytes.Add(upload.StoredSize, new KeyValuePair<string, object?>("direction", "write"));
+        var write = writer.Begin();
+        catalog.Register(write, ns, new StoredBlob(upload.Digest, upload.Size, upload.StoredSize, upload.Encoding, key), clock.GetUtcNow());
+        addToCommit?.Invoke(write);
+        string? winner;
+        try
+        {
+            winner = await writer.CommitAsync(write, cancellationToken);
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(key);
+            throw;
+        }
+        if (winner != key.Value) await DeleteQuietlyAsync(key); // another replica registered the blob first: ours is not referenced
+    }
+
+    private async Task DeleteQuietlyAsync(StorageKey key)
+    {
+        try
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not delete unreferenced object {Key}; the orphan sweep will", key);
+        }
+    }
+}

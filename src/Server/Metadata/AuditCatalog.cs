@@ -1,0 +1,43 @@
+using CacheRegistry.Common.Api;
+using CacheRegistry.Server.Audit;
+using Microsoft.EntityFrameworkCore;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>What to show of the audit log.</summary>
+public sealed record AuditQuery(int Limit, string? Namespace = null, string? Actor = null, string? Action = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null);
+
+/// <summary>Owns the audit log (<c>audit_events</c>).</summary>
+public sealed class AuditCatalog
+{
+    private readonly IDbContextFactory<CacheDbContext> _contexts;
+
+    internal AuditCatalog(IDbContextFactory<CacheDbContext> contexts) => _contexts = contexts;
+
+    public async Task AddAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        db.AuditEvents.AddRange(events.Select(e => new AuditEventRow
+        {
+            At = e.At, Actor = Truncate(e.Actor, 256)!, Action = Truncate(e.Action, 128)!, Namespace = e.Namespace, Target = Truncate(e.Target, 512), Status = e.Status,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The newest records first, filtered.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var events = db.AuditEvents.AsNoTracking();
+        if (query.Namespace is { Length: > 0 } ns) events = events.Where(e => e.Namespace == ns);
+        if (query.Actor is { Length: > 0 } actor) events = events.Where(e => e.Actor == actor);
+        if (query.Action is { Length: > 0 } action) events = events.Where(e => e.Action.Contains(action));
+        if (query.Since is { } since) events = events.Where(e => e.At >= since);
+        if (query.Until is { } until) events = events.Where(e => e.At < until);
+        return await events.OrderByDescending(e => e.Id).Take(query.Limit)
+            .Select(e => new AuditRecord(e.At, e.Actor, e.Action, e.Namespace, e.Target, e.Status))
+            .ToListAsync(cancellationToken);
+    }
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}

@@ -1,0 +1,312 @@
+using CacheRegistry.Common.Api;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Namespaces;
+using CacheRegistry.Server.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>A blob as the catalog knows it, and whether the asking namespace holds it.</summary>
+public sealed record BlobLookup(StoredBlob? Blob, bool Granted);
+
+/// <summary>A blob garbage collection may evict, in least-recently-used order.</summary>
+public sealed record BlobCandidate(Sha256Digest Digest, long StoredSize, DateTimeOffset LastAccessAt);
+
+/// <summary>A stored blob for the consistency checks: where its object is and when it was recorded.</summary>
+public sealed record BlobLocation(Sha256Digest Digest, StorageKey Key, DateTimeOffset CreatedAt);
+
+/// <summary>How an eviction ended.</summary>
+public enum EvictionOutcome { Evicted, NotHeld, Pinned }
+
+/// <summary>
+/// Owns the blobs and their namespace grants (<c>blobs</c>, <c>namespace_blobs</c>): which blobs exist,
+/// where their objects are, and which namespaces may see them. Removing a grant removes, in the same
+/// command, every entry of that namespace naming the blob; a blob row is deleted only while no
+/// namespace holds it (the database refuses otherwise).
+/// </summary>
+public sealed class BlobCatalog
+{
+    private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly MetadataDialect _dialect;
+
+    internal BlobCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    {
+        _contexts = contexts;
+        _dialect = dialect;
+    }
+
+    // ---- reads -----------------------------------------------------------------------------------
+
+    /// <summary>The blob, if stored anywhere, and whether the namespace holds it: one query.</summary>
+    public async Task<BlobLookup> LookupAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var found = await db.Blobs.AsNoTracking()
+            .Where(b => b.Digest == digest.Hex)
+            .Select(b => new { Blob = b, Granted = db.NamespaceBlobs.Any(g => g.Namespace == ns.Value && g.Digest == b.Digest) })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null ? new BlobLookup(null, false) : new BlobLookup(ToStoredBlob(found.Blob), found.Granted);
+    }
+
+    /// <summary>The blob if the namespace holds it; null otherwise, whether or not it exists elsewhere.</summary>
+    public async Task<StoredBlob?> FindVisibleAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var blob = await (
+            from grant in db.NamespaceBlobs
+            join b in db.Blobs on grant.Digest equals b.Digest
+            where grant.Namespace == ns.Value && grant.Digest == digest.Hex
+            select b).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        return blob is null ? null : ToStoredBlob(blob);
+    }
+
+    /// <summary>Which of the digests the namespace holds: one set-based query (the list travels as one parameter).</summary>
+    public async Task<IReadOnlySet<string>> FindHeldAsync(NamespaceName ns, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
+    {
+        if (digests.Count == 0) return new HashSet<string>();
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var list = digests as string[] ?? digests.ToArray();
+        var held = await db.NamespaceBlobs.AsNoTracking()
+            .Where(g => g.Namespace == ns.Value && list.Contains(g.Digest))
+            .Select(g => g.Digest)
+            .ToListAsync(cancellationToken);
+        return held.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Everything an operator sees about one blob, across namespaces.</summary>
+    public async Task<BlobInfo?> DescribeAsync(Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.Digest == digest.Hex, cancellationToken);
+        if (blob is null) return null;
+        var namespaces = await db.NamespaceBlobs.AsNoTracking()
+            .Where(g => g.Digest == digest.Hex)
+            .OrderBy(g => g.Namespace)
+            .Select(g => g.Namespace)
+            .ToListAsync(cancellationToken);
+        return new BlobInfo(blob.Digest, blob.Size, blob.StoredSize, blob.Encoding.ToString().ToLowerInvariant(),
+            blob.CreatedAt, blob.LastAccessAt, blob.HitCount, namespaces);
+    }
+
+    // ---- writes ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Records a newly stored object and grants the namespace the blob, as part of <paramref name="write"/>.
+    /// When another upload registered the blob first, its row stays and this object is not referenced
+    /// (the commit answers with the key that won).
+    /// </summary>
+    public void Register(MetadataWrite write, NamespaceName ns, StoredBlob blob, DateTimeOffset now)
+    {
+        var time = _dialect.Time(now);
+        write.Batch.Add("""
+            INSERT INTO blobs (digest, size, stored_size, encoding, storage_key, created_at, last_access_at, hit_count)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {5}, 0) ON CONFLICT (digest) DO NOTHING
+            """, blob.Digest.Hex, blob.Size, blob.StoredSize, blob.Encoding.ToString(), blob.Key?.Value ?? "", time);
+        Grant(write, ns, blob.Digest, now);
+        write.StorageKeyOf = blob.Digest;
+    }
+
+    /// <summary>Grants the namespace a blob that is stored already, as part of <paramref name="write"/> (a no-op when it holds it).</summary>
+    public void Grant(MetadataWrite write, NamespaceName ns, Sha256Digest digest, DateTimeOffset now) =>
+        write.Batch.Add("""
+            INSERT INTO namespace_blobs ("namespace", digest, created_at) VALUES ({0}, {1}, {2})
+            ON CONFLICT ("namespace", digest) DO NOTHING
+            """, ns.Value, digest.Hex, _dialect.Time(now));
+
+    /// <summary>Writes recorded hits and presence answers: counts added, last access moved forward only.</summary>
+    public async Task RecordAccessAsync(IReadOnlyCollection<(string Digest, long Hits, DateTimeOffset LastAccess)> accesses, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in accesses.Chunk(200))
+        {
+            var batch = new SqlBatch();
+            foreach (var (digest, hits, lastAccess) in chunk)
+            {
+                var time = _dialect.Time(lastAccess);
+                batch.Add("""
+                    UPDATE blobs SET hit_count = hit_count + {0},
+                        last_access_at = CASE WHEN last_access_at < {1} THEN {1} ELSE last_access_at END
+                    WHERE digest = {2}
+                    """, hits, time, digest);
+            }
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Takes the blob from the namespace, with every entry there that names it, atomically; other
+    /// replicas are told through the change log. With <paramref name="notAccessedSince"/>, only when the
+    /// blob has not been used since (a blob a client was just told is present stays).
+    /// </summary>
+    public async Task<EvictionOutcome> EvictAsync(NamespaceName ns, Sha256Digest digest, DateTimeOffset now, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
+    {
+        // Each statement carries the same condition, so a use or a pin recorded meanwhile keeps the blob whole.
+        var unused = notAccessedSince is null ? "" : "AND EXISTS (SELECT 1 FROM blobs WHERE digest = {1} AND last_access_at < {2})";
+        var evictable = $$"""NOT EXISTS (SELECT 1 FROM artifact_files f WHERE f."namespace" = {0} AND f.digest = {1}) {{unused}}""";
+        var cutoff = notAccessedSince is { } since ? _dialect.Time(since) : 0;
+        var time = _dialect.Time(now);
+        var batch = new SqlBatch();
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {3}, r."namespace", 'entry', r.kind || ':' || r."key" FROM entry_references r
+            WHERE r."namespace" = {0} AND r.digest = {1} AND {{evictable}}
+            """, ns.Value, digest.Hex, cutoff, time);
+        batch.Add($$"""
+            DELETE FROM cache_entries WHERE "namespace" = {0} AND (kind, "key") IN
+                (SELECT kind, "key" FROM entry_references WHERE "namespace" = {0} AND digest = {1}) AND {{evictable}}
+            """, ns.Value, digest.Hex, cutoff);
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {3}, "namespace", 'blob', digest FROM namespace_blobs WHERE "namespace" = {0} AND digest = {1} AND {{evictable}}
+            """, ns.Value, digest.Hex, cutoff, time);
+        batch.Add($$"""DELETE FROM namespace_blobs WHERE "namespace" = {0} AND digest = {1} AND {{evictable}}""", ns.Value, digest.Hex, cutoff);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        if (await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) > 0) return EvictionOutcome.Evicted;
+        // Nothing changed: tell a pinned blob from one the namespace does not hold (or used within the grace period).
+        var pinned = await db.ArtifactFiles.AnyAsync(f => f.Namespace == ns.Value && f.Digest == digest.Hex, cancellationToken);
+        return pinned ? EvictionOutcome.Pinned : EvictionOutcome.NotHeld;
+    }
+
+    /// <summary>
+    /// Deletes the blob's row when no namespace holds it (and, with <paramref name="notAccessedSince"/>,
+    /// it has not been used since). Returns where its object is, for the caller to delete; null when
+    /// the row stays. A grant racing the delete wins: the database refuses to delete a held blob.
+    /// </summary>
+    public async Task<StorageKey?> DeleteIfUnheldAsync(Sha256Digest digest, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var (unused, cutoff) = notAccessedSince is { } since ? ("last_access_at < {1}", _dialect.Time(since)) : ("1 = 1", (object)0);
+        try
+        {
+            var delete = new SqlBatch().Add($$"""
+                DELETE FROM blobs WHERE digest = {0} AND size > 0 AND {{unused}}
+                    AND NOT EXISTS (SELECT 1 FROM namespace_blobs WHERE digest = {0})
+                RETURNING storage_key AS "Value"
+                """, digest.Hex, cutoff);
+            var keys = await _dialect.QueryAtomicAsync<string>(db, delete, cancellationToken);
+            return keys.Count == 0 ? null : StorageKey.ParseBlob(keys[0]);
+        }
+        catch (Exception e) when (_dialect.IsForeignKeyViolation(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The blob's object is gone (a crash, a hand-deleted file): forget the blob everywhere at once,
+    /// with the entries naming it, so presence checks stop calling it present and the next upload
+    /// stores it again. Only while the row still names <paramref name="missing"/>: a blob stored anew
+    /// meanwhile stays. Returns whether anything was forgotten.
+    /// </summary>
+    public async Task<bool> ForgetAsync(Sha256Digest digest, StorageKey missing, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new SqlBatch();
+        const string stillMissing = "EXISTS (SELECT 1 FROM blobs WHERE digest = {0} AND storage_key = {1})";
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {2}, r."namespace", 'entry', r.kind || ':' || r."key" FROM entry_references r WHERE r.digest = {0} AND {{stillMissing}}
+            """, digest.Hex, missing.Value, _dialect.Time(now));
+        batch.Add($$"""
+            DELETE FROM cache_entries WHERE ("namespace", kind, "key") IN
+                (SELECT "namespace", kind, "key" FROM entry_references WHERE digest = {0}) AND {{stillMissing}}
+            """, digest.Hex, missing.Value);
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {2}, "namespace", 'blob', digest FROM namespace_blobs WHERE digest = {0} AND {{stillMissing}}
+            """, digest.Hex, missing.Value, _dialect.Time(now));
+        batch.Add($$"""DELETE FROM namespace_blobs WHERE digest = {0} AND {{stillMissing}}""", digest.Hex, missing.Value);
+        batch.Add("""DELETE FROM blobs WHERE digest = {0} AND storage_key = {1}""", digest.Hex, missing.Value);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) > 0;
+    }
+
+    // ---- garbage collection ----------------------------------------------------------------------
+
+    /// <summary>Stored bytes of all blobs.</summary>
+    public async Task<long> TotalStoredBytesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Blobs.SumAsync(b => b.StoredSize, cancellationToken);
+    }
+
+    /// <summary>
+    /// The namespace's (or, without one, any namespace's) least recently used blobs not used since
+    /// <paramref name="cutoff"/>, after <paramref name="after"/> in that order, leaving out blobs pinned
+    /// by artifact versions.
+    /// </summary>
+    public async Task<IReadOnlyList<BlobCandidate>> LeastRecentlyUsedAsync(NamespaceName? ns, DateTimeOffset cutoff, BlobCandidate? after, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var blobs = db.Blobs.AsNoTracking().Where(b => b.Size > 0 && b.LastAccessAt < cutoff);
+        if (ns is { } name)
+        {
+            blobs = blobs.Where(b => db.NamespaceBlobs.Any(g => g.Namespace == name.Value && g.Digest == b.Digest)
+                && !db.ArtifactFiles.Any(f => f.Namespace == name.Value && f.Digest == b.Digest));
+        }
+        else
+        {
+            blobs = blobs.Where(b => !db.ArtifactFiles.Any(f => f.Digest == b.Digest));
+        }
+        if (after is not null)
+        {
+            var (at, digest) = (after.LastAccessAt, after.Digest.Hex);
+            blobs = blobs.Where(b => b.LastAccessAt > at || (b.LastAccessAt == at && string.Compare(b.Digest, digest) > 0));
+        }
+        var rows = await blobs.OrderBy(b => b.LastAccessAt).ThenBy(b => b.Digest).Take(take)
+            .Select(b => new { b.Digest, b.StoredSize, b.LastAccessAt }).ToListAsync(cancellationToken);
+        return rows.Select(r => new BlobCandidate(Sha256Digest.Parse(r.Digest), r.StoredSize, r.LastAccessAt)).ToList();
+    }
+
+    /// <summary>The namespaces holding the blob.</summary>
+    public async Task<IReadOnlyList<NamespaceName>> HoldersAsync(Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var names = await db.NamespaceBlobs.AsNoTracking().Where(g => g.Digest == digest.Hex).OrderBy(g => g.Namespace).Select(g => g.Namespace).ToListAsync(cancellationToken);
+        return names.Select(NamespaceName.Parse).ToList();
+    }
+
+    /// <summary>Every blob the namespace holds (for deleting a namespace), in digest order after <paramref name="after"/>.</summary>
+    public async Task<IReadOnlyList<Sha256Digest>> HeldByAsync(NamespaceName ns, string? after, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var digests = await db.NamespaceBlobs.AsNoTracking()
+            .Where(g => g.Namespace == ns.Value && (after == null || string.Compare(g.Digest, after) > 0))
+            .OrderBy(g => g.Digest).Take(take).Select(g => g.Digest).ToListAsync(cancellationToken);
+        return digests.Select(Sha256Digest.Parse).ToList();
+    }
+
+    /// <summary>Blobs no namespace holds (a crash between storing and granting, or a delete cut short), recorded before <paramref name="cutoff"/>.</summary>
+    public async Task<IReadOnlyList<Sha256Digest>> UnheldAsync(DateTimeOffset cutoff, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var digests = await db.Blobs.AsNoTracking()
+            .Where(b => b.Size > 0 && b.LastAccessAt < cutoff && !db.NamespaceBlobs.Any(g => g.Digest == b.Digest))
+            .OrderBy(b => b.Digest).Take(take).Select(b => b.Digest).ToListAsync(cancellationToken);
+        return digests.Select(Sha256Digest.Parse).ToList();
+    }
+
+    /// <summary>Which of the listed storage keys the metadata names (for the orphan sweep).</summary>
+    public async Task<IReadOnlySet<string>> KnownKeysAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var list = keys.ToArray();
+        var known = await db.Blobs.AsNoTracking().Where(b => list.Contains(b.StorageKey)).Select(b => b.StorageKey).ToListAsync(cancellationToken);
+        return known.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Stored blobs in digest order after <paramref name="after"/> (for the check that every object exists).</summary>
+    public async Task<IReadOnlyList<BlobLocation>> LocationsAsync(string? after, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Blobs.AsNoTracking()
+            .Where(b => b.Size > 0 && (after == null || string.Compare(b.Digest, after) > 0))
+            .OrderBy(b => b.Digest).Take(take)
+            .Select(b => new { b.Digest, b.StorageKey, b.CreatedAt }).ToListAsync(cancellationToken);
+        return rows.Select(r => new BlobLocation(Sha256Digest.Parse(r.Digest), StorageKey.ParseBlob(r.StorageKey), r.CreatedAt)).ToList();
+    }
+
+    internal static StoredBlob ToStoredBlob(BlobRecord blob) => blob.Size == 0
+        ? StoredBlob.Empty
+        : new StoredBlob(Sha256Digest.Parse(blob.Digest), blob.Size, blob.StoredSize, blob.Encoding, StorageKey.ParseBlob(blob.StorageKey));
+}

@@ -1,0 +1,233 @@
+using System.Text.Json;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Namespaces;
+using Microsoft.EntityFrameworkCore;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>An entry as stored: its value and metadata, and whether every blob it names is still there.</summary>
+public sealed record EntryLookup(FoundEntry Entry, bool Complete);
+
+/// <summary>The entry a write replaces: its value, metadata, and whether every blob it names is still there.</summary>
+public sealed record ExistingEntry(string ValueDigest, string? Metadata, bool Complete);
+
+/// <summary>What writing an entry needs to know: the value blob (if stored), whether the namespace holds it, and the entry replaced.</summary>
+public sealed record EntryWritePlan(StoredBlob? ValueBlob, bool ValueGranted, ExistingEntry? Existing);
+
+/// <summary>
+/// Owns the keyed entries and their references (<c>cache_entries</c>, <c>entry_references</c>). An entry
+/// is written with one reference per blob it names (its value, and the outputs an action result
+/// lists); the database refuses a reference to a blob the namespace does not hold, and drops it when
+/// the blob leaves the namespace, so an entry with fewer references than it was written with is
+/// incomplete: it reads as a miss and is removed.
+/// </summary>
+public sealed class EntryCatalog
+{
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly MetadataDialect _dialect;
+
+    internal EntryCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    {
+        _contexts = contexts;
+        _dialect = dialect;
+    }
+
+    /// <summary>The entry with its value, or null; one query.</summary>
+    public async Task<EntryLookup?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var found = await (
+            from entry in db.CacheEntries
+            join value in db.Blobs on entry.ValueDigest equals value.Digest
+            where entry.Namespace == address.Namespace.Value && entry.Kind == address.Kind && entry.Key == address.Key
+            select new
+            {
+                value,
+                entry.Metadata,
+                entry.ReferenceCount,
+                References = db.EntryReferences.Where(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key).Select(r => r.Digest).ToList(),
+            }).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        if (found is null) return null;
+        var outputs = found.References.Where(d => d != found.value.Digest).Select(Sha256Digest.Parse).ToList();
+        return new EntryLookup(new FoundEntry(BlobCatalog.ToStoredBlob(found.value), ParseMetadata(found.Metadata), outputs), found.References.Count >= found.ReferenceCount);
+    }
+
+    /// <summary>Which of the keys exist, complete, with their values and metadata (not their references); one query.</summary>
+    public async Task<IReadOnlyDictionary<string, FoundEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0) return new Dictionary<string, FoundEntry>();
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var list = keys.Distinct().ToArray();
+        var found = await (
+            from entry in db.CacheEntries
+            join value in db.Blobs on entry.ValueDigest equals value.Digest
+            where entry.Namespace == ns.Value && entry.Kind == kind && list.Contains(entry.Key)
+                && db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount
+            select new { entry.Key, value, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
+        return found.ToDictionary(f => f.Key, f => new FoundEntry(BlobCatalog.ToStoredBlob(f.value), ParseMetadata(f.Metadata), []), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// What a write of <paramref name="value"/> under the address needs to know, in one query: whether
+    /// the value blob is stored and held by the namespace, and the entry it would replace.
+    /// </summary>
+    public async Task<EntryWritePlan> PlanWriteAsync(EntryAddress address, Sha256Digest value, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var row = (await db.Database.SqlQueryRaw<WritePlanRow>("""
+            SELECT b.storage_key AS "ValueKey", b.size AS "ValueSize", b.stored_size AS "ValueStoredSize", b.encoding AS "ValueEncoding",
+                (SELECT COUNT(*) FROM namespace_blobs g WHERE g."namespace" = {0} AND g.digest = {3}) AS "ValueGranted",
+                e.value_digest AS "ExistingValue", e.metadata AS "ExistingMetadata",
+                CASE WHEN e.reference_count > (SELECT COUNT(*) FROM entry_references r WHERE r."namespace" = {0} AND r.kind = {1} AND r."key" = {2})
+                    THEN 0 ELSE 1 END AS "ExistingComplete"
+            FROM (SELECT 1 AS one) AS single
+            LEFT JOIN blobs b ON b.digest = {3}
+            LEFT JOIN cache_entries e ON e."namespace" = {0} AND e.kind = {1} AND e."key" = {2}
+            """, address.Namespace.Value, address.Kind.ToString(), address.Key, value.Hex).ToListAsync(cancellationToken)).Single();
+        var blob = row.ValueKey is null ? null
+            : row.ValueSize == 0 ? StoredBlob.Empty
+            : new StoredBlob(value, row.ValueSize ?? 0, row.ValueStoredSize ?? 0, Enum.Parse<BlobEncoding>(row.ValueEncoding!), Core.Storage.StorageKey.ParseBlob(row.ValueKey));
+        var existing = row.ExistingValue is null ? null : new ExistingEntry(row.ExistingValue, row.ExistingMetadata, row.ExistingComplete == 1);
+        return new EntryWritePlan(blob, row.ValueGranted > 0, existing);
+    }
+
+    /// <summary>
+    /// Writes the entry and its references, as part of <paramref name="write"/>: the value blob and every
+    /// digest in <paramref name="references"/> must be held by the namespace when the write commits, or
+    /// the database refuses it. <paramref name="replaces"/> says whether an entry was there (other
+    /// replicas then forget their copy).
+    /// </summary>
+    public void Put(MetadataWrite write, EntryAddress address, Sha256Digest value, string? metadata, IReadOnlyCollection<string> references,
+        EntryWriteMode mode, bool replaces, DateTimeOffset now)
+    {
+        var needs = references.Append(value.Hex).Where(d => d != Sha256Digest.Empty.Hex).Distinct(StringComparer.Ordinal).ToList();
+        var time = _dialect.Time(now);
+        var (ns, kind, key) = (address.Namespace.Value, address.Kind.ToString(), address.Key);
+        var onConflict = mode == EntryWriteMode.Overwrite
+            ? """
+              DO UPDATE SET value_digest = excluded.value_digest, metadata = excluded.metadata, reference_count = excluded.reference_count,
+                  updated_at = excluded.updated_at, last_access_at = excluded.last_access_at
+              """
+            : "DO NOTHING";
+        // A null travels as SQL's NULL: raw SQL parameters carry no type to send a null with.
+        var metadataValue = metadata is null ? "NULL" : "{4}";
+        write.Batch.Add($$"""
+            INSERT INTO cache_entries ("namespace", kind, "key", value_digest, metadata, reference_count, created_at, updated_at, last_access_at, hit_count)
+            VALUES ({0}, {1}, {2}, {3}, {{metadataValue}}, {5}, {6}, {6}, {6}, 0)
+            ON CONFLICT ("namespace", kind, "key") {{onConflict}}
+            """, ns, kind, key, value.Hex, metadata ?? "", needs.Count, time);
+        if (mode == EntryWriteMode.Overwrite)
+        {
+            write.Batch.Add("""DELETE FROM entry_references WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""", ns, kind, key);
+        }
+        if (needs.Count > 0)
+        {
+            // The foreign key to the namespace's grant refuses a reference the namespace cannot satisfy.
+            var rows = string.Join(", ", needs.Select((_, i) => $"({{0}}, {{1}}, {{2}}, {{{i + 3}}})"));
+            write.Batch.Add($$"""
+                INSERT INTO entry_references ("namespace", kind, "key", digest) VALUES {{rows}}
+                ON CONFLICT DO NOTHING
+                """, [ns, kind, key, .. needs]);
+        }
+        if (replaces) AppendChange(write.Batch, address, time);
+    }
+
+    /// <summary>Removes the entry (its blobs stay, for other entries and for garbage collection).</summary>
+    public async Task<bool> DeleteAsync(EntryAddress address, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new SqlBatch();
+        AppendChange(batch, address, _dialect.Time(now));
+        batch.Add("""DELETE FROM cache_entries WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""", address.Namespace.Value, address.Kind.ToString(), address.Key);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) > 1;
+    }
+
+    /// <summary>Removes the entry if it is (still) incomplete: a blob it names has gone. Called by a read that found it so.</summary>
+    public async Task RemoveIfIncompleteAsync(EntryAddress address, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new SqlBatch();
+        var time = _dialect.Time(now);
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {3}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e
+            WHERE e."namespace" = {0} AND e.kind = {1} AND e."key" = {2} AND {{Incomplete("e")}}
+            """, address.Namespace.Value, address.Kind.ToString(), address.Key, time);
+        batch.Add($$"""
+            DELETE FROM cache_entries WHERE "namespace" = {0} AND kind = {1} AND "key" = {2} AND {{Incomplete("cache_entries")}}
+            """, address.Namespace.Value, address.Kind.ToString(), address.Key);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken);
+    }
+
+    /// <summary>Removes every incomplete entry (garbage collection's sweep); returns how many.</summary>
+    public async Task<int> RemoveIncompleteAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new SqlBatch();
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {0}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e WHERE {{Incomplete("e")}}
+            """, _dialect.Time(now));
+        batch.Add($$"""DELETE FROM cache_entries WHERE {{Incomplete("cache_entries")}}""");
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) / 2;
+    }
+
+    /// <summary>Removes the namespace's entries not used since <paramref name="cutoff"/> (or all of them, without one); returns how many.</summary>
+    public async Task<int> RemoveUnusedAsync(NamespaceName ns, DateTimeOffset? cutoff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (unused, since) = cutoff is { } c ? ("last_access_at < {1}", _dialect.Time(c)) : ("1 = 1", (object)0);
+        var batch = new SqlBatch();
+        batch.Add($$"""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {2}, "namespace", 'entry', kind || ':' || "key" FROM cache_entries WHERE "namespace" = {0} AND {{unused}}
+            """, ns.Value, since, _dialect.Time(now));
+        batch.Add($$"""DELETE FROM cache_entries WHERE "namespace" = {0} AND {{unused}}""", ns.Value, since);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) / 2;
+    }
+
+    /// <summary>Writes recorded hits: counts added, last access moved forward only.</summary>
+    public async Task RecordAccessAsync(IReadOnlyCollection<(EntryAddress Address, long Hits, DateTimeOffset LastAccess)> accesses, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in accesses.Chunk(200))
+        {
+            var batch = new SqlBatch();
+            foreach (var (address, hits, lastAccess) in chunk)
+            {
+                batch.Add("""
+                    UPDATE cache_entries SET hit_count = hit_count + {0},
+                        last_access_at = CASE WHEN last_access_at < {1} THEN {1} ELSE last_access_at END
+                    WHERE "namespace" = {2} AND kind = {3} AND "key" = {4}
+                    """, hits, _dialect.Time(lastAccess), address.Namespace.Value, address.Kind.ToString(), address.Key);
+            }
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken);
+        }
+    }
+
+    private static string Incomplete(string entry) =>
+        $$"""{{entry}}.reference_count > (SELECT COUNT(*) FROM entry_references r WHERE r."namespace" = {{entry}}."namespace" AND r.kind = {{entry}}.kind AND r."key" = {{entry}}."key")""";
+
+    private static void AppendChange(SqlBatch batch, EntryAddress address, object time) =>
+        batch.Add("""INSERT INTO metadata_changes (at, "namespace", kind, "key") VALUES ({0}, {1}, 'entry', {2})""",
+            time, address.Namespace.Value, $"{address.Kind}:{address.Key}");
+
+    internal static IReadOnlyDictionary<string, string> ParseMetadata(string? json) =>
+        json is null ? NoMetadata : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? NoMetadata;
+
+    private sealed class WritePlanRow
+    {
+        public string? ValueKey { get; set; }
+        public long? ValueSize { get; set; }
+        public long? ValueStoredSize { get; set; }
+        public string? ValueEncoding { get; set; }
+        public long ValueGranted { get; set; }
+        public string? ExistingValue { get; set; }
+        public string? ExistingMetadata { get; set; }
+        public int ExistingComplete { get; set; }
+    }
+}

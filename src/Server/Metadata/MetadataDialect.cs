@@ -1,0 +1,110 @@
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>
+/// Where SQLite and PostgreSQL differ, one hook per concern: how times are written in raw SQL, how a
+/// multi-statement command is made atomic, and how provider errors are classified.
+/// </summary>
+internal abstract class MetadataDialect
+{
+    /// <summary>A time as the provider stores it, for raw SQL parameters.</summary>
+    public abstract object Time(DateTimeOffset time);
+
+    /// <summary>Runs the batch as one command that either applies whole or not at all; returns the rows it changed.</summary>
+    public abstract Task<int> ExecuteAtomicAsync(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Like <see cref="ExecuteAtomicAsync"/>, for a batch whose last statement is a query; returns its rows (one column named "Value").</summary>
+    public abstract Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken);
+
+    public abstract bool IsForeignKeyViolation(Exception exception);
+
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    /// <summary>The database cannot be reached or is not accepting work (a refused connection, a shutdown, a timeout).</summary>
+    public abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>The database's disk is full.</summary>
+    public abstract bool IsDiskFull(Exception exception);
+
+    protected static T? Find<T>(Exception exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+        }
+        return null;
+    }
+}
+
+internal sealed class SqliteDialect : MetadataDialect
+{
+    private const int Busy = 5, Locked = 6, IoError = 10, Corrupt = 11, Full = 13, CantOpen = 14, Constraint = 19;
+    private const int ForeignKeyConstraint = 787, PrimaryKeyConstraint = 1555, UniqueConstraint = 2067;
+
+    private static readonly DateTimeOffsetToBinaryConverter Converter = new();
+
+    public override object Time(DateTimeOffset time) => Converter.ConvertToProvider(time)!;
+
+    // A multi-statement command on SQLite commits statement by statement; a transaction makes it whole.
+    // Beginning and committing is in-process (no command, no round trip).
+    public override async Task<int> ExecuteAtomicAsync(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    public override async Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var rows = await db.Database.SqlQueryRaw<T>(batch.Sql, [.. batch.Parameters]).ToListAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return rows;
+    }
+
+    public override bool IsForeignKeyViolation(Exception exception) => Find<SqliteException>(exception) is { SqliteExtendedErrorCode: ForeignKeyConstraint };
+
+    public override bool IsUniqueViolation(Exception exception) =>
+        Find<SqliteException>(exception) is { SqliteExtendedErrorCode: PrimaryKeyConstraint or UniqueConstraint };
+
+    public override bool IsUnavailable(Exception exception) =>
+        Find<SqliteException>(exception) is { SqliteErrorCode: Busy or Locked or IoError or CantOpen or Corrupt } && !IsDiskFull(exception);
+
+    public override bool IsDiskFull(Exception exception) =>
+        Find<SqliteException>(exception) is { SqliteErrorCode: Full } || Find<IOException>(exception) is { HResult: 28 };
+}
+
+internal sealed class PostgresDialect : MetadataDialect
+{
+    public override object Time(DateTimeOffset time) => time.ToUniversalTime();
+
+    // PostgreSQL runs the statements of one command in an implicit transaction: all or nothing, one round trip.
+    public override Task<int> ExecuteAtomicAsync(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken);
+
+    public override Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken) =>
+        db.Database.SqlQueryRaw<T>(batch.Sql, [.. batch.Parameters]).ToListAsync(cancellationToken);
+
+    public override bool IsForeignKeyViolation(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.ForeignKeyViolation };
+
+    public override bool IsUniqueViolation(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override bool IsUnavailable(Exception exception)
+    {
+        if (Find<PostgresException>(exception) is { } postgres)
+        {
+            // Class 08: connection exception; 57P: operator intervention (shutdown, crash); 53: insufficient resources.
+            return postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
+                || postgres.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.CannotConnectNow;
+        }
+        return Find<NpgsqlException>(exception) is not null || Find<SocketException>(exception) is not null || Find<TimeoutException>(exception) is not null;
+    }
+
+    public override bool IsDiskFull(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.DiskFull };
+}
