@@ -10,7 +10,8 @@ namespace CacheRegistry.Tests.Artifacts;
 /// into a fresh directory, verify, and catch tampering, on both storage configurations.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public abstract class ArtifactCliTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class ArtifactCliTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings();
 
@@ -22,7 +23,7 @@ public abstract class ArtifactCliTests : ServerTest
         _token = (await TestAuth.IssueAsync(Server, "ci-main", "acme:write")).Token;
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Push_resolve_pull_verify_and_tamper_detection()
     {
         // CI publishes two versions, signed, one of them tagged.
@@ -115,7 +116,7 @@ public abstract class ArtifactCliTests : ServerTest
         Assert.Equal(1, details.GetProperty("signatures").GetArrayLength());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Resolve_update_moves_the_lock_forward()
     {
         var file = Path.Combine(WorkDirectory, "lib.a");
@@ -146,16 +147,4 @@ public abstract class ArtifactCliTests : ServerTest
         File.WriteAllText(Path.Combine(trusted, $"{name}.pem"), key.ExportSubjectPublicKeyInfoPem());
         return (signing, trusted);
     }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class EmbeddedDefaultArtifactCliTests : ArtifactCliTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3ArtifactCliTests(BackendInfrastructure infrastructure) : ArtifactCliTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

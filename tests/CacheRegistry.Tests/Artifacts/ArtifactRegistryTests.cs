@@ -9,7 +9,8 @@ using CacheRegistry.Tests.Infrastructure;
 namespace CacheRegistry.Tests.Artifacts;
 
 /// <summary>The registry through the client library, on both storage configurations.</summary>
-public abstract class ArtifactRegistryTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class ArtifactRegistryTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings();
 
@@ -29,7 +30,7 @@ public abstract class ArtifactRegistryTests : ServerTest
 
     private CacheClient Client(string token, string ns = "acme") => new(new CacheClientOptions { Server = Server.BaseAddress, Token = token, Namespace = ns });
 
-    [Fact]
+    [BackendFact]
     public async Task Versions_are_immutable_and_republishing_the_same_content_is_a_no_op()
     {
         var first = await PublishAsync("1.2.3", ("bin/tool", "v1"), ("README", "readme"));
@@ -46,7 +47,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Equal(first.Info.ManifestDigest, (await _publisher.GetVersionAsync("tool", "1.2.3"))!.ManifestDigest);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Identical_files_across_versions_are_stored_once()
     {
         await PublishAsync("1.0.0", ("big.bin", "shared content"), ("v", "1"));
@@ -55,7 +56,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Single(stored, key => key.Contains(Sha256Digest.Of("shared content"u8.ToArray()).Hex));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Publishing_needs_the_files_uploaded_and_a_well_formed_manifest()
     {
         var absent = new ArtifactFile("x", Sha256Digest.Of("never uploaded"u8.ToArray()).Hex, 14, false);
@@ -73,7 +74,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Equal(HttpStatusCode.BadRequest, badVersion.StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Ranges_and_tags_resolve_to_the_highest_matching_version()
     {
         foreach (var version in new[] { "1.2.3", "1.2.10", "1.3.0-beta.1", "1.3.0-beta.2", "2.0.0", "0.9.0+build.5" })
@@ -97,7 +98,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Null(await _publisher.ResolveAsync("tool", "nightly"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Yanked_versions_leave_resolution_but_stay_pullable_and_deleting_needs_permission()
     {
         await PublishAsync("1.0.0", ("f", "one"));
@@ -113,7 +114,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Null(await _publisher.GetVersionAsync("tool", "1.1.0"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Versions_and_artifacts_are_listed_in_pages()
     {
         for (var minor = 0; minor < 5; minor++) await PublishAsync($"1.{minor}.0", ("f", $"v{minor}"));
@@ -132,7 +133,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<CacheClientException>(() => outsider.ListArtifactsAsync())).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Signatures_are_checked_stored_and_served()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -148,7 +149,7 @@ public abstract class ArtifactRegistryTests : ServerTest
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_resumable_upload_survives_an_interruption()
     {
         var client = new CacheClient(new CacheClientOptions
@@ -220,16 +221,4 @@ public abstract class ArtifactRegistryTests : ServerTest
         foreach (var (path, content) in files) artifactFiles.Add(new ArtifactFile(path, await UploadAsync(content), System.Text.Encoding.UTF8.GetByteCount(content), false));
         return await _publisher.PublishAsync(name, version, new PublishRequest(artifactFiles, new Dictionary<string, string> { ["target"] = "x86_64-linux-gnu" }, null, null));
     }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class SqliteFileSystemArtifactRegistryTests : ArtifactRegistryTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3ArtifactRegistryTests(BackendInfrastructure infrastructure) : ArtifactRegistryTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

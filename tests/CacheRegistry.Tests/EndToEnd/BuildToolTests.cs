@@ -8,7 +8,8 @@ namespace CacheRegistry.Tests.EndToEnd;
 /// shared but the remote cache, and the second build must be served from it with identical outputs.
 /// The server requires a scoped JWT, which each tool presents its own way (bearer, or as the Basic password). Workspaces are in tests/e2e.
 /// </summary>
-public abstract partial class BuildToolTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed partial class BuildToolTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings();
 
@@ -25,7 +26,7 @@ public abstract partial class BuildToolTests : ServerTest
 
     private string ServerUrlWithCredentials => $"http://ci:{Token}@{Server.BaseAddress.Authority}";
 
-    [Theory]
+    [BackendTheory]
     [InlineData("subdirs", "bearer")]
     [InlineData("flat", "basic")]
     [InlineData("bazel", "bearer")]
@@ -69,7 +70,7 @@ public abstract partial class BuildToolTests : ServerTest
         Assert.Equal("hello from the cache: 42", (await Processes.RunAsync(Path.Combine(warmObjects, "app"), [])).Trim());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Bazel_builds_hit_the_remote_cache()
     {
         var template = Path.Combine(RepositoryRoot.Path, "tests", "e2e", "bazel-workspace");
@@ -100,7 +101,7 @@ public abstract partial class BuildToolTests : ServerTest
         Assert.Contains("HELLO FROM BAZEL THROUGH THE CACHE", warmReport);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Turborepo_builds_hit_the_remote_cache()
     {
         var workspace = await PrepareNodeWorkspaceAsync("turbo-workspace");
@@ -133,7 +134,7 @@ public abstract partial class BuildToolTests : ServerTest
         AssertSameFiles(coldDist, warmDist);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Nx_builds_hit_the_remote_cache()
     {
         var workspace = await PrepareNodeWorkspaceAsync("nx-workspace");
@@ -211,16 +212,4 @@ public abstract partial class BuildToolTests : ServerTest
     {
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
     }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class EmbeddedDefaultBuildToolTests : BuildToolTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3BuildToolTests(BackendInfrastructure infrastructure) : BuildToolTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

@@ -9,7 +9,8 @@ namespace CacheRegistry.Tests.EndToEnd;
 /// without running the compiler, and a changed source misses only the steps that depend on it.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public abstract class ExecTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class ExecTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private static readonly string[] Sources = ["main", "util", "math"];
     private string _compiler = null!;
@@ -31,7 +32,7 @@ public abstract class ExecTests : ServerTest
         File.SetUnixFileMode(_compiler, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_clean_checkout_elsewhere_restores_everything_without_compiling()
     {
         var first = Checkout("first");
@@ -64,7 +65,7 @@ public abstract class ExecTests : ServerTest
         Assert.Equal(6, Invocations());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Hits_replay_the_output_and_exit_code_and_failures_are_not_cached_unless_asked()
     {
         var workspace = Checkout("replay");
@@ -127,16 +128,4 @@ public abstract class ExecTests : ServerTest
     }
 
     private int Invocations() => File.Exists(_invocations) ? File.ReadLines(_invocations).Count() : 0;
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class EmbeddedDefaultExecTests : ExecTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3ExecTests(BackendInfrastructure infrastructure) : ExecTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

@@ -1,11 +1,14 @@
 namespace CacheRegistry.Tests.Infrastructure;
 
 /// <summary>
-/// Base for tests that run a real server over a fresh store, with a scratch directory; subclasses
-/// choose the storage configuration and any extra settings. Everything is torn down after each test.
+/// Base for tests that run a real server over a fresh store, with a scratch directory. The store is
+/// the configuration of the running <see cref="BackendMatrix"/> case (the embedded default for plain
+/// facts); subclasses add settings. Everything is torn down after each test.
 /// </summary>
-public abstract class ServerTest : IAsyncLifetime
+public abstract class ServerTest(BackendInfrastructure infrastructure) : IAsyncLifetime
 {
+    protected BackendInfrastructure Infrastructure { get; } = infrastructure;
+
     protected TestBackend Backend { get; private set; } = null!;
 
     protected TestServer Server { get; set; } = null!;
@@ -14,15 +17,20 @@ public abstract class ServerTest : IAsyncLifetime
 
     protected string WorkDirectory { get; } = Directory.CreateTempSubdirectory("cacheregistry-work-").FullName;
 
-    protected abstract Task<TestBackend> CreateBackendAsync();
-
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The settings the test's server was started with: the store's, then the test's own.</summary>
+    protected IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(Backend.Settings.Concat(ExtraSettings));
 
     public virtual async Task InitializeAsync()
     {
-        Backend = await CreateBackendAsync();
-        Server = await TestServer.StartAsync(new Dictionary<string, string?>(Backend.Settings.Concat(ExtraSettings)));
+        Backend = await TestBackend.CreateAsync(BackendMatrix.Current, Infrastructure);
+        Server = await TestServer.StartAsync(Settings);
     }
+
+    /// <summary>Starts a second server over the same store (its own data directory, the same database and storage).</summary>
+    protected Task<TestServer> StartReplicaAsync(string name = "replica") =>
+        TestServer.StartAsync(new Dictionary<string, string?>(Backend.ReplicaSettings(Path.Combine(WorkDirectory, name)).Concat(ExtraSettings)));
 
     public virtual async Task DisposeAsync()
     {
@@ -30,12 +38,4 @@ public abstract class ServerTest : IAsyncLifetime
         await Backend.DisposeAsync();
         Directory.Delete(WorkDirectory, recursive: true);
     }
-}
-
-/// <summary>A <see cref="ServerTest"/> on the embedded default: SQLite and the filesystem.</summary>
-public abstract class EmbeddedServerTest : ServerTest
-{
-    protected new SqliteFileSystemBackend Backend => (SqliteFileSystemBackend)base.Backend;
-
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
 }

@@ -18,6 +18,14 @@ public abstract class TestBackend : IAsyncDisposable
 
     public abstract string Name { get; }
 
+    /// <summary>A fresh store of the named configuration (see <see cref="BackendMatrix"/>).</summary>
+    public static async Task<TestBackend> CreateAsync(string name, BackendInfrastructure infrastructure) => name switch
+    {
+        BackendMatrix.Embedded => new SqliteFileSystemBackend(),
+        BackendMatrix.PostgresS3 => await PostgresS3Backend.CreateAsync(infrastructure),
+        _ => throw new ArgumentException($"no storage configuration named {name}"),
+    };
+
     public virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["CacheRegistry:DataDirectory"] = DataDirectory,
@@ -34,6 +42,12 @@ public abstract class TestBackend : IAsyncDisposable
     /// <summary>Every content object the blob store holds (blobs and upload parts; not the storage's marker), by key.</summary>
     public abstract Task<IReadOnlyList<string>> ListStoredObjectsAsync();
 
+    /// <summary>Writes an object behind the server's back (to stage what a crash leaves).</summary>
+    public abstract Task PutObjectAsync(string key, byte[] content);
+
+    /// <summary>Deletes an object behind the server's back (to stage a lost object).</summary>
+    public abstract Task DeleteObjectAsync(string key);
+
     protected static bool IsContent(string key) => !key.StartsWith("meta/", StringComparison.Ordinal);
 
     public virtual ValueTask DisposeAsync()
@@ -46,7 +60,7 @@ public abstract class TestBackend : IAsyncDisposable
 /// <summary>The embedded default: SQLite and the filesystem.</summary>
 public sealed class SqliteFileSystemBackend : TestBackend
 {
-    public override string Name => "sqlite+filesystem";
+    public override string Name => BackendMatrix.Embedded;
 
     public override IReadOnlyDictionary<string, string?> ReplicaSettings(string dataDirectory) =>
         new Dictionary<string, string?>(base.ReplicaSettings(dataDirectory))
@@ -55,9 +69,24 @@ public sealed class SqliteFileSystemBackend : TestBackend
             ["CacheRegistry:Storage:Path"] = Path.Combine(DataDirectory, "blobs"),
         };
 
+    private string BlobRoot => Path.Combine(DataDirectory, "blobs");
+
+    public override async Task PutObjectAsync(string key, byte[] content)
+    {
+        var path = Path.Combine(BlobRoot, key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, content);
+    }
+
+    public override Task DeleteObjectAsync(string key)
+    {
+        File.Delete(Path.Combine(BlobRoot, key));
+        return Task.CompletedTask;
+    }
+
     public override Task<IReadOnlyList<string>> ListStoredObjectsAsync()
     {
-        var root = Path.Combine(DataDirectory, "blobs");
+        var root = BlobRoot;
         IReadOnlyList<string> keys = Directory.Exists(root)
             ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Where(IsContent).Order().ToList()
             : [];
@@ -92,7 +121,7 @@ public sealed class PostgresS3Backend : TestBackend
         await base.DisposeAsync();
     }
 
-    public override string Name => "postgresql+s3";
+    public override string Name => BackendMatrix.PostgresS3;
 
     public override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
@@ -110,14 +139,13 @@ public sealed class PostgresS3Backend : TestBackend
         ["CacheRegistry:Storage:S3:PartSizeBytes"] = (5 * 1024 * 1024).ToString(),
     };
 
-    /// <summary>Writes an object behind the server's back (to stage what a crash leaves).</summary>
-    public async Task PutObjectAsync(string key, byte[] content)
+    public override async Task PutObjectAsync(string key, byte[] content)
     {
         using var s3 = Connect();
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = S3Emulator.Bucket, Key = _prefix + key, InputStream = new MemoryStream(content) });
     }
 
-    public async Task DeleteObjectAsync(string key)
+    public override async Task DeleteObjectAsync(string key)
     {
         using var s3 = Connect();
         await s3.DeleteObjectAsync(S3Emulator.Bucket, _prefix + key);

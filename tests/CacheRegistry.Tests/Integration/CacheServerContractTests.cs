@@ -14,11 +14,12 @@ namespace CacheRegistry.Tests.Integration;
 /// The HTTP contract of the cache core, over real HTTP against a real server. Each concrete subclass
 /// runs every test against one storage configuration; each test gets a fresh, empty store.
 /// </summary>
-public abstract class CacheServerContractTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class CacheServerContractTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     // ---- content-addressed storage ---------------------------------------------------------------
 
-    [Fact]
+    [BackendFact]
     public async Task Put_then_get_returns_the_same_bytes()
     {
         var content = TestData.Compressible(300_000);
@@ -38,7 +39,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(content.Length, head.Content.Headers.ContentLength);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Zstd_and_identity_reads_of_the_same_blob_agree()
     {
         var content = TestData.Compressible(500_000);
@@ -64,7 +65,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(content, await plain.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Incompressible_blobs_are_stored_uncompressed_and_compressible_ones_compressed()
     {
         var random = TestData.Random(200_000);
@@ -92,7 +93,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(random, await response.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Wrong_digest_is_rejected_and_nothing_is_stored()
     {
         var content = TestData.Compressible(100_000);
@@ -110,7 +111,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/v1/blobs/{TestData.Digest(content)}")).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Wrong_digest_for_an_existing_blob_leaves_it_intact()
     {
         var content = TestData.Compressible(50_000);
@@ -121,7 +122,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{digest}"));
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData("cas/abc")]
     [InlineData("cas/E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")]
     [InlineData("cas/..%2F..%2Fetc%2Fpasswd")]
@@ -135,7 +136,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Empty(await Backend.ListStoredObjectsAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task The_empty_blob_always_exists()
     {
         var empty = Sha256Digest.Empty;
@@ -150,7 +151,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Empty(await Backend.ListStoredObjectsAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_50_MiB_blob_streams_through_in_both_directions()
     {
         const long size = 50L * 1024 * 1024;
@@ -168,7 +169,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(digest, downloaded);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Concurrent_uploads_of_the_same_blob_store_it_once()
     {
         var content = TestData.Compressible(5 * 1024 * 1024);
@@ -195,7 +196,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(["default", "other"], info!.Namespaces);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Blobs_survive_a_restart()
     {
         var content = TestData.Compressible(100_000);
@@ -209,7 +210,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal("result"u8.ToArray(), await Http.GetByteArrayAsync($"ac/{key}"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Namespaces_see_only_what_they_uploaded_but_content_is_stored_once()
     {
         var content = TestData.Compressible(80_000);
@@ -229,7 +230,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Single(await Backend.ListStoredObjectsAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Uploading_known_content_to_a_namespace_still_needs_the_right_bytes()
     {
         var content = TestData.Compressible(10_000);
@@ -241,7 +242,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"team-b/cas/{digest}")).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Zstd_uploads_are_verified_after_decompression_and_kept_as_sent()
     {
         var content = TestData.Compressible(400_000);
@@ -258,7 +259,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(HttpStatusCode.BadRequest, (await Http.PutAsync($"cas/{other}", Zstd(frame))).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Corrupt_zstd_uploads_are_rejected()
     {
         var content = TestData.Compressible(100_000);
@@ -274,7 +275,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Empty(Directory.GetFiles(Backend.StagingDirectory));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Unsupported_content_encoding_gets_415()
     {
         var content = new ByteArrayContent([1, 2, 3]);
@@ -282,7 +283,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Http.PutAsync($"cas/{TestData.Digest([1, 2, 3])}", content)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_body_cut_short_leaves_nothing_behind()
     {
         var digest = TestData.Digest(TestData.Random(100_000));
@@ -301,7 +302,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Empty(await Backend.ListStoredObjectsAsync());
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_content_length_shorter_than_the_body_is_caught_by_the_digest()
     {
         var body = TestData.Random(1000);
@@ -322,7 +323,7 @@ public abstract class CacheServerContractTests : ServerTest
 
     // ---- find-missing ----------------------------------------------------------------------------
 
-    [Fact]
+    [BackendFact]
     public async Task Find_missing_answers_thousands_of_digests()
     {
         var present = new List<Sha256Digest>();
@@ -336,7 +337,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(all.Length, await FindMissingAsync("elsewhere", all).ContinueWith(t => t.Result.Count));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Find_missing_rejects_malformed_requests()
     {
         Assert.Equal(HttpStatusCode.BadRequest, (await Http.PostAsJsonAsync("api/v1/cas/find-missing", new { digests = new[] { "nope" } })).StatusCode);
@@ -346,7 +347,7 @@ public abstract class CacheServerContractTests : ServerTest
 
     // ---- action cache ----------------------------------------------------------------------------
 
-    [Fact]
+    [BackendFact]
     public async Task Action_entries_round_trip_and_the_latest_write_wins()
     {
         var key = TestData.Digest("compile main.c"u8.ToArray());
@@ -366,7 +367,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Empty(await Http.GetByteArrayAsync($"ac/{key}"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Action_entries_are_per_namespace()
     {
         var key = TestData.Digest("link app"u8.ToArray());
@@ -378,7 +379,7 @@ public abstract class CacheServerContractTests : ServerTest
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{key}")).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Concurrent_action_writes_leave_one_complete_value()
     {
         var key = TestData.Digest("racy action"u8.ToArray());
@@ -396,7 +397,7 @@ public abstract class CacheServerContractTests : ServerTest
 
     // ---- keyed-entry protocols --------------------------------------------------------------------
 
-    [Fact]
+    [BackendFact]
     public async Task Gradle_ccache_Nx_and_Turborepo_entries_round_trip()
     {
         var value = TestData.Compressible(100_000);
@@ -429,14 +430,14 @@ public abstract class CacheServerContractTests : ServerTest
 
     // ---- operations ------------------------------------------------------------------------------
 
-    [Fact]
+    [BackendFact]
     public async Task Health_and_readiness_answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("readyz")).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Hits_are_recorded_in_the_background()
     {
         var digest = await PutAsync(TestData.Compressible(1000));
@@ -447,7 +448,7 @@ public abstract class CacheServerContractTests : ServerTest
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    protected async Task<Sha256Digest> PutAsync(byte[] content, string? ns = null)
+    private async Task<Sha256Digest> PutAsync(byte[] content, string? ns = null)
     {
         var digest = TestData.Digest(content);
         var response = await Http.PutAsync($"{(ns is null ? "" : ns + "/")}cas/{digest}", new ByteArrayContent(content));
@@ -470,7 +471,7 @@ public abstract class CacheServerContractTests : ServerTest
         return content;
     }
 
-    protected static async Task<byte[]> CompressAsync(byte[] content)
+    private static async Task<byte[]> CompressAsync(byte[] content)
     {
         var output = new MemoryStream();
         await using (var compressor = new ZstdCompressStream(output, leaveOpen: true)) await compressor.WriteAsync(content);
@@ -485,9 +486,9 @@ public abstract class CacheServerContractTests : ServerTest
         return output.ToArray();
     }
 
-    protected static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
-    protected static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await condition())
@@ -496,16 +497,4 @@ public abstract class CacheServerContractTests : ServerTest
             await Task.Delay(50);
         }
     }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class SqliteFileSystemServerTests : CacheServerContractTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3ServerTests(BackendInfrastructure infrastructure) : CacheServerContractTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

@@ -7,7 +7,7 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>The `cache` command line against a real server.</summary>
 [Collection(BackendCollection.Name)]
-public sealed class CliTests : EmbeddedServerTest
+public sealed class CliTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     [Fact]
     public async Task Blob_put_prints_digest_size_and_file_then_get_and_verify_round_trip()

@@ -11,7 +11,7 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>The client library against a real server (embedded default configuration).</summary>
 [Collection(BackendCollection.Name)]
-public sealed class ClientTests : EmbeddedServerTest
+public sealed class ClientTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private CacheClient Client(string? ns = null, bool compress = true) =>
         new(new CacheClientOptions { Server = Server.BaseAddress, Namespace = ns, CompressUploads = compress });

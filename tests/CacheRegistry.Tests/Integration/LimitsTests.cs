@@ -7,7 +7,7 @@ namespace CacheRegistry.Tests.Integration;
 
 /// <summary>Size limits, enforced while streaming: declared, undeclared (chunked) and zstd-bombed bodies.</summary>
 [Collection(BackendCollection.Name)]
-public sealed class LimitsTests : EmbeddedServerTest
+public sealed class LimitsTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private const int MaxBlob = 1024 * 1024;
     private const int MaxAction = 64 * 1024;

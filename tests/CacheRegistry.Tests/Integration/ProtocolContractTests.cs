@@ -12,7 +12,7 @@ namespace CacheRegistry.Tests.Integration;
 /// with the server-wide token enabled. Gradle has no usable client here, so this is its only test.
 /// </summary>
 [Collection(BackendCollection.Name)]
-public sealed class ProtocolContractTests : EmbeddedServerTest
+public sealed class ProtocolContractTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private const string Token = TestAuth.BootstrapToken;
 

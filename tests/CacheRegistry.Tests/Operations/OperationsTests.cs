@@ -12,7 +12,8 @@ using CacheRegistry.Tests.Infrastructure;
 namespace CacheRegistry.Tests.Operations;
 
 /// <summary>Bounded storage, crash consistency, metrics and statistics, on both storage configurations.</summary>
-public abstract class OperationsTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class OperationsTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private const long Quota = 200_000;
 
@@ -32,7 +33,7 @@ public abstract class OperationsTests : ServerTest
         return http;
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_namespace_over_its_quota_is_brought_under_the_low_water_mark()
     {
         using var http = Admin();
@@ -85,7 +86,7 @@ public abstract class OperationsTests : ServerTest
         Assert.True(Value(metrics, "cacheregistry_gc_passes_total") >= 1);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task After_a_crash_mid_upload_the_sweep_leaves_storage_and_metadata_consistent()
     {
         var settings = new Dictionary<string, string?>(Server.Settings);
@@ -145,7 +146,7 @@ public abstract class OperationsTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"crash/cas/{lost}")).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Metrics_move_as_requests_are_made_and_inspect_stats_agrees()
     {
         using var http = Admin();
@@ -186,7 +187,7 @@ public abstract class OperationsTests : ServerTest
         Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), "--token", TestAuth.BootstrapToken, "inspect", "stats"])).ExitCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Deleting_by_hand_removes_entries_with_their_blobs_and_is_audited()
     {
         using var http = Admin();
@@ -264,9 +265,17 @@ public abstract class OperationsTests : ServerTest
         return line is null ? 0 : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    protected abstract Task PlantOrphanAsync(byte[] content);
+    /// <summary>An object as a crash leaves it: stored, never recorded.</summary>
+    private Task PlantOrphanAsync(byte[] content)
+    {
+        var digest = TestData.Digest(content).Hex;
+        return Backend.PutObjectAsync($"cas/{digest[..2]}/{digest}", content);
+    }
 
-    protected abstract Task RemoveStoredObjectAsync(Sha256Digest digest);
+    private async Task RemoveStoredObjectAsync(Sha256Digest digest)
+    {
+        foreach (var key in (await Backend.ListStoredObjectsAsync()).Where(k => k.Contains(digest.Hex))) await Backend.DeleteObjectAsync(key);
+    }
 
     /// <summary>An upload body that trickles, so the server can be killed in the middle of it.</summary>
     private sealed class SlowStream(Stream inner) : CacheRegistry.Common.IO.ReadOnlyStream
@@ -278,45 +287,5 @@ public abstract class OperationsTests : ServerTest
             await Task.Delay(5, cancellationToken);
             return await inner.ReadAsync(buffer[..Math.Min(buffer.Length, 64 * 1024)], cancellationToken);
         }
-    }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class EmbeddedDefaultOperationsTests : OperationsTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-
-    private string BlobRoot => Path.Combine(Backend.DataDirectory, "blobs");
-
-    protected override async Task PlantOrphanAsync(byte[] content)
-    {
-        var digest = TestData.Digest(content).Hex;
-        Directory.CreateDirectory(Path.Combine(BlobRoot, "cas", digest[..2]));
-        await File.WriteAllBytesAsync(Path.Combine(BlobRoot, "cas", digest[..2], digest), content);
-    }
-
-    protected override Task RemoveStoredObjectAsync(Sha256Digest digest)
-    {
-        foreach (var file in Directory.GetFiles(Path.Combine(BlobRoot, "cas", digest.Hex[..2]), digest.Hex + "*")) File.Delete(file);
-        return Task.CompletedTask;
-    }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3OperationsTests(BackendInfrastructure infrastructure) : OperationsTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
-
-    private PostgresS3Backend S3Backend => (PostgresS3Backend)Backend;
-
-    protected override Task PlantOrphanAsync(byte[] content)
-    {
-        var digest = TestData.Digest(content).Hex;
-        return S3Backend.PutObjectAsync($"cas/{digest[..2]}/{digest}", content);
-    }
-
-    protected override async Task RemoveStoredObjectAsync(Sha256Digest digest)
-    {
-        foreach (var key in (await Backend.ListStoredObjectsAsync()).Where(k => k.Contains(digest.Hex))) await S3Backend.DeleteObjectAsync(key);
     }
 }

@@ -9,7 +9,7 @@ namespace CacheRegistry.Tests.Operations;
 
 /// <summary>With an OTLP endpoint configured, metrics and traces reach it (a minimal OTLP/HTTP receiver stands in for a collector).</summary>
 [Collection(BackendCollection.Name)]
-public sealed class TelemetryTests : EmbeddedServerTest
+public sealed class TelemetryTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private readonly ConcurrentBag<(string Path, string? ContentType, long Length)> _received = [];
     private WebApplication _collector = null!;

@@ -5,7 +5,7 @@ using CacheRegistry.Tests.Infrastructure;
 namespace CacheRegistry.Tests.Security;
 
 [Collection(BackendCollection.Name)]
-public sealed class RateLimitTests : EmbeddedServerTest
+public sealed class RateLimitTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings(
         ("CacheRegistry:RateLimit:PermitsPerSecond", "1"),

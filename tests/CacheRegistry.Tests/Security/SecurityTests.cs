@@ -12,7 +12,8 @@ namespace CacheRegistry.Tests.Security;
 /// The security model over real HTTP, on both storage configurations: who may do what in which
 /// namespace, how tokens are checked and revoked, and that refusals reveal nothing.
 /// </summary>
-public abstract class SecurityTests : ServerTest
+[Collection(BackendCollection.Name)]
+public sealed class SecurityTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private const string OidcAudience = "cacheregistry-ci";
     private TestIdentityProvider _idp = null!;
@@ -79,7 +80,7 @@ public abstract class SecurityTests : ServerTest
         { "GET", "api/v1/audit" },
     };
 
-    [Theory]
+    [BackendTheory]
     [MemberData(nameof(NamespacedRoutes))]
     [MemberData(nameof(OperatorRoutes))]
     public async Task No_token_gets_401_on_every_route(string method, string path)
@@ -89,7 +90,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
     }
 
-    [Theory]
+    [BackendTheory]
     [MemberData(nameof(NamespacedRoutes))]
     public async Task A_token_for_another_namespace_gets_403_whether_or_not_the_content_exists(string method, string path)
     {
@@ -103,7 +104,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(await DetailOf(existing), (await DetailOf(absent))?.Replace("team-c", "team-b"));
     }
 
-    [Theory]
+    [BackendTheory]
     [MemberData(nameof(OperatorRoutes))]
     public async Task Operator_routes_need_admin_on_every_namespace(string method, string path)
     {
@@ -114,7 +115,7 @@ public abstract class SecurityTests : ServerTest
         Assert.True(allowed is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized) && (int)allowed < 500, $"{method} {path}: {allowed}");
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_read_only_token_reads_but_cannot_write()
     {
         await SeedTeamBAsync();
@@ -130,7 +131,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "team-b/ccache/ab/cdef", reader)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Write_includes_read_but_not_delete()
     {
         await SeedTeamBAsync();
@@ -141,7 +142,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, (await SendAsync("DELETE", "team-b/ccache/ab/cdef", deleter)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_revoked_token_stops_working_within_five_seconds_on_every_replica()
     {
         await using var replica = await TestServer.StartAsync(new Dictionary<string, string?>(Backend.ReplicaSettings(Path.Combine(WorkDirectory, "replica")).Concat(ExtraSettings)));
@@ -176,7 +177,7 @@ public abstract class SecurityTests : ServerTest
         { "revoked", TokenMinter.Hs256(TestAuth.SigningKey, claims: new Dictionary<string, object> { ["scope"] = "*:admin" }) },
     };
 
-    [Theory]
+    [BackendTheory]
     [MemberData(nameof(BadTokens))]
     public async Task Bad_tokens_are_rejected_with_a_reason(string reason, string token)
     {
@@ -190,7 +191,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync("GET", $"public-x/cas/{Digest}", token)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Tokens_work_as_basic_passwords()
     {
         await SeedTeamBAsync();
@@ -198,7 +199,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", $"team-b/cas/{Digest}", reader, basic: true)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Scopes_cannot_be_escalated()
     {
         var teamAdmin = await IssueAsync("team-a:admin");
@@ -212,7 +213,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("PUT", $"team-ab/cas/{Digest}", writer)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Token_requests_are_validated()
     {
         foreach (var bad in new[] { new CreateTokenRequest("x", ["no-colon"], "1d"), new CreateTokenRequest("x", ["a/b:read"], "1d"),
@@ -225,7 +226,7 @@ public abstract class SecurityTests : ServerTest
         }
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Anonymous_reads_only_where_configured()
     {
         var admin = await IssueAsync("*:admin");
@@ -238,7 +239,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync("GET", $"private/cas/{digest}", token: null)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Writes_deletes_and_token_changes_are_audited()
     {
         var writer = await TestAuth.IssueAsync(Server, "ci-pipeline", "team-b:write", "team-b:delete");
@@ -264,7 +265,7 @@ public abstract class SecurityTests : ServerTest
         Assert.DoesNotContain(audit, a => a.Namespace == "team-c"); // refused requests wrote nothing
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Oidc_tokens_get_scopes_from_rules_only()
     {
         var ci = _idp.Issue(OidcAudience, new Dictionary<string, object> { ["sub"] = "repo:acme/app:ref:refs/heads/main", ["repository"] = "acme/app" });
@@ -280,7 +281,7 @@ public abstract class SecurityTests : ServerTest
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync("GET", $"ci-main/cas/{Digest}", wrongAudience)).StatusCode);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Health_endpoints_stay_open()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "healthz", token: null)).StatusCode);
@@ -322,16 +323,4 @@ public abstract class SecurityTests : ServerTest
         }
         return await (server ?? Server).Http.SendAsync(request);
     }
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class SqliteFileSystemSecurityTests : SecurityTests
-{
-    protected override Task<TestBackend> CreateBackendAsync() => Task.FromResult<TestBackend>(new SqliteFileSystemBackend());
-}
-
-[Collection(BackendCollection.Name)]
-public sealed class PostgresS3SecurityTests(BackendInfrastructure infrastructure) : SecurityTests
-{
-    protected override async Task<TestBackend> CreateBackendAsync() => await PostgresS3Backend.CreateAsync(infrastructure);
 }

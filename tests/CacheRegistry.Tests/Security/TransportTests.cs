@@ -11,7 +11,7 @@ namespace CacheRegistry.Tests.Security;
 /// CLI with --ca-bundle and by curl over HTTP/2; and token management through the CLI.
 /// </summary>
 [Collection(BackendCollection.Name)]
-public sealed class TransportTests : EmbeddedServerTest
+public sealed class TransportTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
 {
     private string _caBundle = null!;
 
