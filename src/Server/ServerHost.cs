@@ -11,9 +11,19 @@ namespace CacheRegistry.Server;
 /// <summary>Builds the server application; Program.cs and the tests both start it through here.</summary>
 public static class ServerHost
 {
-    public static WebApplicationBuilder CreateBuilder(string[] args) =>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
         // appsettings.json ships next to the binary, so the server reads it whatever the working directory.
-        WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Failed commands are the server's to report: an outage once (OutageMonitor), a bug with its request.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Query", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Update", LogLevel.Critical);
+        builder.Logging.AddFilter("Npgsql", LogLevel.Critical);
+        // /readyz says why it is not ready; a probe every few seconds need not log it each time.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+        return builder;
+    }
 
     /// <summary>Registers services from the builder's final configuration and maps every route.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)

@@ -2,10 +2,13 @@ namespace CacheRegistry.Server.Background;
 
 /// <summary>
 /// Runs a piece of work every <see cref="Interval"/> (and at start, unless <see cref="RunsAtStart"/> is
-/// false) until the host stops. A failed run is logged and the next one happens on schedule.
+/// false) until the host stops. A failed run is retried on schedule; a run of failures (a database that
+/// is down) is logged once when it starts and once when it ends, not on every try.
 /// </summary>
 public abstract class PeriodicService(ILogger logger) : BackgroundService
 {
+    private DateTimeOffset? _failingSince;
+
     protected abstract TimeSpan Interval { get; }
 
     protected virtual bool RunsAtStart => true;
@@ -30,10 +33,20 @@ public abstract class PeriodicService(ILogger logger) : BackgroundService
                 try
                 {
                     await RunOnceAsync(stoppingToken);
+                    if (_failingSince is { } since)
+                    {
+                        logger.LogWarning("{Service} works again after {Seconds:0} s", GetType().Name, (DateTimeOffset.UtcNow - since).TotalSeconds);
+                        _failingSince = null;
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "{Service} failed; it runs again in {Interval}", GetType().Name, Interval);
+                    if (_failingSince is null)
+                    {
+                        _failingSince = DateTimeOffset.UtcNow;
+                        logger.LogWarning("{Service} failed ({Error}: {Message}); it is tried again every {Interval} until it works",
+                            GetType().Name, e.GetType().Name, e.Message, Interval);
+                    }
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -103,7 +102,8 @@ internal sealed class PostgresDialect : MetadataDialect
             return postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
                 || postgres.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.CannotConnectNow;
         }
-        return Find<NpgsqlException>(exception) is not null || Find<SocketException>(exception) is not null || Find<TimeoutException>(exception) is not null;
+        // Npgsql reports a refused or broken connection, and a timeout, as an NpgsqlException around the I/O error.
+        return Find<NpgsqlException>(exception) is not null;
     }
 
     public override bool IsDiskFull(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.DiskFull };

@@ -13,21 +13,32 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string? _directory;
     private readonly string? _binDirectory;
     private readonly string? _runAs;
+    private readonly int _port;
 
-    private PostgresServer(string connectionString, string? directory, string? binDirectory, string? runAs)
+    private PostgresServer(string connectionString, string? directory, string? binDirectory, string? runAs, int port)
     {
         ConnectionString = connectionString;
         _directory = directory;
         _binDirectory = binDirectory;
         _runAs = runAs;
+        _port = port;
     }
+
+    /// <summary>Whether this server was started here (and so can be stopped and started again by a test).</summary>
+    public bool IsOwned => _directory is not null;
 
     /// <summary>Connection string of the maintenance database.</summary>
     public string ConnectionString { get; }
 
     public static async Task<PostgresServer> StartAsync()
     {
-        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given) return new PostgresServer(given, null, null, null);
+        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given) return new PostgresServer(given, null, null, null, 0);
+        return await StartOwnedAsync();
+    }
+
+    /// <summary>A server of this test's own, from the machine's binaries, whatever CACHEREGISTRY_TEST_POSTGRES says.</summary>
+    public static async Task<PostgresServer> StartOwnedAsync()
+    {
 
         var bin = FindBinDirectory();
         // PostgreSQL refuses to run as root; as root, run it as the postgres account the package creates.
@@ -38,13 +49,22 @@ public sealed class PostgresServer : IAsyncDisposable
 
         await RunAsync(bin, runAs, "initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
         var port = Net.FreeLoopbackPort();
-        // fsync off (-F): a test database need not survive a power cut.
-        await RunAsync(bin, runAs, "pg_ctl", ["-D", data, "-l", Path.Combine(directory, "postgres.log"), "-w", "-t", "60",
-            "-o", $"-h 127.0.0.1 -p {port} -k {directory} -F -c max_connections=300", "start"]);
-
-        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
-        return new PostgresServer(connectionString, directory, bin, runAs);
+        var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", directory, bin, runAs, port);
+        await server.StartAgainAsync();
+        return server;
     }
+
+    /// <summary>Starts the (stopped) server again, on the same port and data.</summary>
+    public Task StartAgainAsync() =>
+        // fsync off (-F): a test database need not survive a power cut.
+        RunAsync(Owned(_binDirectory), _runAs, "pg_ctl", ["-D", Path.Combine(_directory!, "data"), "-l", Path.Combine(_directory!, "postgres.log"), "-w", "-t", "60",
+            "-o", $"-h 127.0.0.1 -p {_port} -k {_directory} -F -c max_connections=300", "start"]);
+
+    /// <summary>Stops the server at once (an outage, as far as its clients can tell).</summary>
+    public Task StopAsync() =>
+        RunAsync(Owned(_binDirectory), _runAs, "pg_ctl", ["-D", Path.Combine(_directory!, "data"), "-m", "immediate", "-w", "stop"]);
+
+    private static string Owned(string? bin) => bin ?? throw new InvalidOperationException("only a server started here can be stopped and started");
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()

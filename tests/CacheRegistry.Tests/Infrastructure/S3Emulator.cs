@@ -13,13 +13,14 @@ public sealed class S3Emulator : IAsyncDisposable
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
 
-    private readonly Process _process;
     private readonly string _directory;
+    private readonly int _port;
+    private Process? _process;
 
-    private S3Emulator(Process process, string directory, int port)
+    private S3Emulator(string directory, int port)
     {
-        _process = process;
         _directory = directory;
+        _port = port;
         ServiceUrl = $"http://127.0.0.1:{port}";
     }
 
@@ -33,18 +34,10 @@ public sealed class S3Emulator : IAsyncDisposable
             await Processes.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], package);
         }
 
-        var directory = Directory.CreateTempSubdirectory("cacheregistry-s3-").FullName;
-        var port = Net.FreeLoopbackPort();
-        var process = Processes.Start("node",
-            ["start.js", "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(), "--configure-bucket", Bucket, "--allow-mismatched-signatures", "-s"],
-            package,
-            // The emulator's list continuation tokens use DES, which Node refuses without the legacy provider.
-            new Dictionary<string, string> { ["NODE_OPTIONS"] = "--openssl-legacy-provider" },
-            out StringBuilder output);
-        var emulator = new S3Emulator(process, directory, port);
+        var emulator = new S3Emulator(Directory.CreateTempSubdirectory("cacheregistry-s3-").FullName, Net.FreeLoopbackPort());
         try
         {
-            await Net.WaitForPortAsync(port, TimeSpan.FromSeconds(30), () => output.ToString());
+            await emulator.StartAgainAsync();
         }
         catch
         {
@@ -54,14 +47,34 @@ public sealed class S3Emulator : IAsyncDisposable
         return emulator;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Starts the (stopped) emulator again, on the same port and data.</summary>
+    public async Task StartAgainAsync()
     {
+        _process = Processes.Start("node",
+            ["start.js", "-d", _directory, "-a", "127.0.0.1", "-p", _port.ToString(), "--configure-bucket", Bucket, "--allow-mismatched-signatures", "-s"],
+            Path.Combine(RepositoryRoot.Path, "tests", "s3rver"),
+            // The emulator's list continuation tokens use DES, which Node refuses without the legacy provider.
+            new Dictionary<string, string> { ["NODE_OPTIONS"] = "--openssl-legacy-provider" },
+            out StringBuilder output);
+        await Net.WaitForPortAsync(_port, TimeSpan.FromSeconds(30), () => output.ToString());
+    }
+
+    /// <summary>Stops the emulator at once (an outage, as far as its clients can tell).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -109,11 +109,12 @@ public sealed class PostgresS3Backend : TestBackend
         _s3 = s3;
     }
 
-    public static async Task<PostgresS3Backend> CreateAsync(BackendInfrastructure infrastructure)
-    {
-        var postgres = await infrastructure.PostgresAsync();
-        return new PostgresS3Backend(postgres, await postgres.CreateDatabaseAsync(), await infrastructure.S3Async());
-    }
+    public static async Task<PostgresS3Backend> CreateAsync(BackendInfrastructure infrastructure) =>
+        await CreateOnAsync(await infrastructure.PostgresAsync(), await infrastructure.S3Async());
+
+    /// <summary>A store on the given servers (a test's own, which it may stop and start).</summary>
+    public static async Task<PostgresS3Backend> CreateOnAsync(PostgresServer postgres, S3Emulator s3) =>
+        new(postgres, await postgres.CreateDatabaseAsync(), s3);
 
     public override async ValueTask DisposeAsync()
     {

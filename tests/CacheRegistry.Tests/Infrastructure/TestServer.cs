@@ -1,6 +1,7 @@
 using CacheRegistry.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CacheRegistry.Tests.Infrastructure;
@@ -10,9 +11,10 @@ public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestServer(WebApplication app, IReadOnlyDictionary<string, string?> settings)
+    private TestServer(WebApplication app, IReadOnlyDictionary<string, string?> settings, CapturedLog log)
     {
         _app = app;
+        _log = log;
         Settings = settings;
         BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
@@ -26,14 +28,31 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>Warnings and errors the server logged, one line each (message, then the exception type if any).</summary>
+    public IReadOnlyList<string> Log => _log.Lines;
+
+    private readonly CapturedLog _log;
+
+    /// <param name="configure">Adds test services (e.g. EF Core interceptors) before the server's own.</param>
+    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = ServerHost.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings) { ["Urls"] = "http://127.0.0.1:0" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var log = new CapturedLog();
+        builder.Logging.AddProvider(log);
+        configure?.Invoke(builder.Services);
         var app = ServerHost.Build(builder);
-        await ServerHost.StartAsync(app);
-        return new TestServer(app, settings);
+        try
+        {
+            await ServerHost.StartAsync(app);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        return new TestServer(app, settings, log);
     }
 
     /// <summary>Stops this server and starts a new one over the same store.</summary>
@@ -48,5 +67,39 @@ public sealed class TestServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Keeps what a server logs at warning level and above, for tests that check what it said.</summary>
+public sealed class CapturedLog : ILoggerProvider
+{
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines) return _lines.ToList();
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLog log) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            var line = $"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $" [{exception.GetType().Name}]")}";
+            lock (log._lines) log._lines.Add(line);
+        }
     }
 }

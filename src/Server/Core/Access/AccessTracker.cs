@@ -17,6 +17,10 @@ public sealed class AccessTracker(TimeProvider clock)
     // The blobs of the snapshot being written: neither here nor in the database until the write ends.
     private volatile ConcurrentDictionary<string, AccessCounter>? _writing;
 
+    // Blobs an eviction is taking out right now (see BeginEviction).
+    private readonly ConcurrentDictionary<string, int> _evicting = new(StringComparer.Ordinal);
+    private int _evictingCount;
+
     public void RecordBlobHit(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new AccessCounter()).Touch(clock, hits: 1);
 
     /// <summary>A "do you have it" answer said yes: the blob counts as used now, though nothing was read.</summary>
@@ -30,6 +34,47 @@ public sealed class AccessTracker(TimeProvider clock)
     public bool UsedSince(Sha256Digest digest, DateTimeOffset since) =>
         (_blobs.TryGetValue(digest.Hex, out var counter) && counter.Last >= since)
         || (_writing is { } writing && writing.TryGetValue(digest.Hex, out var written) && written.Last >= since);
+
+    /// <summary>
+    /// Marks the blob as being evicted, then tells whether it was used since <paramref name="since"/>:
+    /// together with <see cref="ProtectForReading"/> (use first, then the mark) one of the two always sees
+    /// the other, so a hit never names a blob an eviction running here takes away. Dispose the result
+    /// when the eviction is over.
+    /// </summary>
+    public (IDisposable Eviction, bool UsedMeanwhile) BeginEviction(Sha256Digest digest, DateTimeOffset? since)
+    {
+        _evicting.AddOrUpdate(digest.Hex, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref _evictingCount);
+        return (new EvictionMark(this, digest.Hex), since is { } s && UsedSince(digest, s));
+    }
+
+    /// <summary>Records the blobs as used now (a client is about to read them); false when an eviction is taking any of them.</summary>
+    public bool ProtectForReading(IReadOnlyList<Sha256Digest> digests)
+    {
+        foreach (var digest in digests) RecordBlobPresence(digest);
+        if (Volatile.Read(ref _evictingCount) == 0) return true;
+        return !digests.Any(d => _evicting.ContainsKey(d.Hex));
+    }
+
+    private void EndEviction(string digest)
+    {
+        while (true)
+        {
+            var count = _evicting.GetValueOrDefault(digest);
+            if (count <= 1 ? _evicting.TryRemove(new KeyValuePair<string, int>(digest, count)) : _evicting.TryUpdate(digest, count - 1, count)) break;
+        }
+        Interlocked.Decrement(ref _evictingCount);
+    }
+
+    private sealed class EvictionMark(AccessTracker tracker, string digest) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0) tracker.EndEviction(digest);
+        }
+    }
 
     /// <summary>Takes what was recorded so far and starts counting afresh.</summary>
     public AccessSnapshot TakeSnapshot()

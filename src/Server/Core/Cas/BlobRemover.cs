@@ -20,12 +20,17 @@ public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTra
     public async Task<EvictionOutcome> RemoveAsync(NamespaceName ns, Sha256Digest digest, string reason, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
     {
         // Use recorded here but not yet written counts too (the database has the rest).
-        if (notAccessedSince is { } since && access.UsedSince(digest, since)) return EvictionOutcome.NotHeld;
-        var outcome = await catalog.EvictAsync(ns, digest, clock.GetUtcNow(), notAccessedSince, cancellationToken);
-        if (outcome != EvictionOutcome.Evicted) return outcome;
-        lookups.InvalidateBlob(ns, digest);
-        // Entries that named the blob are in the change log; forgetting the namespace's lookups here is immediate.
-        lookups.InvalidateNamespace(ns);
+        var (eviction, usedMeanwhile) = access.BeginEviction(digest, notAccessedSince);
+        EvictionOutcome outcome;
+        using (eviction)
+        {
+            if (usedMeanwhile) return EvictionOutcome.NotHeld;
+            outcome = await catalog.EvictAsync(ns, digest, clock.GetUtcNow(), notAccessedSince, cancellationToken);
+            if (outcome != EvictionOutcome.Evicted) return outcome;
+            // Entries that named the blob are in the change log for other replicas; here they are forgotten at once.
+            lookups.InvalidateBlob(ns, digest);
+            lookups.InvalidateNamespace(ns);
+        }
         metrics.Evictions.Add(1, new("namespace", ns.Value), new("reason", reason));
         await DeleteIfUnheldAsync(digest, notAccessedSince, cancellationToken);
         return outcome;

@@ -5,18 +5,26 @@ using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Core.Storage;
 using CacheRegistry.Server.Metadata;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace CacheRegistry.Server.Core.Cas;
 
 /// <summary>
 /// Commits verified uploads: publishes the staged object under a fresh key and records it with the
 /// namespace's grant, in one metadata command. Concurrent uploads of the same new blob on this server
-/// store it once: the first commits, the others wait for it and discard their copies (taking over if
-/// it fails). Across replicas both may store; the registration that loses deletes its own object.
+/// store it once: the first commits, the others wait for it (or find it stored a moment ago) and discard
+/// their copies, taking over if it fails. Across replicas both may store; the registration that loses
+/// deletes its own object.
 /// </summary>
 public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, CacheMetrics metrics, TimeProvider clock, ILogger<BlobWriter> logger)
+    : IDisposable
 {
+    private static readonly TimeSpan RecentlyStoredFor = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<Sha256Digest, Task<bool>> _inFlight = new();
+
+    // Blobs this server stored a moment ago: an upload that started before they were stored need not store them again.
+    private readonly MemoryCache _recentlyStored = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>
     /// Stores the upload (unless another upload of the same content does so first) and grants it to the
@@ -25,6 +33,18 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
     public async Task StoreAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
     {
         if (upload.Staged is null) throw new InvalidOperationException("only staged uploads can be stored");
+        if (_recentlyStored.TryGetValue(upload.Digest, out _))
+        {
+            try
+            {
+                await GrantAsync(ns, upload.Digest, addToCommit, cancellationToken);
+                return;
+            }
+            catch (MetadataConstraintException)
+            {
+                _recentlyStored.Remove(upload.Digest); // deleted since: store ours
+            }
+        }
         while (true)
         {
             var mine = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,6 +62,7 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
             try
             {
                 await PublishAndRegisterAsync(ns, upload, addToCommit, cancellationToken);
+                _recentlyStored.Set(upload.Digest, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RecentlyStoredFor });
                 mine.SetResult(true);
                 return;
             }
@@ -87,6 +108,8 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
         }
         if (winner != key.Value) await DeleteQuietlyAsync(key); // another replica registered the blob first: ours is not referenced
     }
+
+    public void Dispose() => _recentlyStored.Dispose();
 
     private async Task DeleteQuietlyAsync(StorageKey key)
     {

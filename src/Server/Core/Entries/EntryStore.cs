@@ -28,23 +28,27 @@ public sealed class EntryStore(
     IOptions<CacheLimitsOptions> limits,
     TimeProvider clock)
 {
-    /// <summary>The entry, or null on a miss. A hit is recorded; a cold lookup reads the database once.</summary>
+    /// <summary>
+    /// The entry, or null on a miss. A hit is recorded, and the blobs it names count as used from now on,
+    /// so the client's reads of them that follow find them; a cold lookup reads the database once.
+    /// </summary>
     public async Task<FoundEntry?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
     {
-        if (lookups.TryGetEntry(address, out var cached))
+        if (!lookups.TryGetEntry(address, out var entry))
         {
-            RecordLookup(address, cached);
-            return cached;
+            var found = await entries.FindAsync(address, cancellationToken);
+            if (found is { Complete: false })
+            {
+                await entries.RemoveIfIncompleteAsync(address, clock.GetUtcNow(), cancellationToken);
+                found = null;
+            }
+            entry = found?.Entry;
+            if (entry is not null) lookups.AddEntry(address, entry);
         }
-        var found = await entries.FindAsync(address, cancellationToken);
-        if (found is { Complete: false })
-        {
-            await entries.RemoveIfIncompleteAsync(address, clock.GetUtcNow(), cancellationToken);
-            found = null;
-        }
-        if (found is not null) lookups.AddEntry(address, found.Entry);
-        RecordLookup(address, found?.Entry);
-        return found?.Entry;
+        // An output being evicted at this moment makes the hit a miss: the client rebuilds rather than fails.
+        if (entry is not null && !access.ProtectForReading(entry.References)) entry = null;
+        RecordLookup(address, entry);
+        return entry;
     }
 
     /// <summary>Which of the keys exist (with their values' sizes and metadata); those found count as used now.</summary>
@@ -134,7 +138,5 @@ public sealed class EntryStore(
         if (entry is null) return;
         access.RecordEntryHit(address);
         if (!entry.Value.Digest.IsEmpty) access.RecordBlobHit(entry.Value.Digest);
-        // The client reads the outputs next: they count as used now, so eviction leaves them alone meanwhile.
-        foreach (var output in entry.References) access.RecordBlobPresence(output);
     }
 }

@@ -1,0 +1,237 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CacheRegistry.Common.Api;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Tests.Infrastructure;
+
+namespace CacheRegistry.Tests.Integrity;
+
+/// <summary>
+/// The links between records: an action entry is never served while a blob it names is gone, being
+/// told "present" protects a blob, and metadata never outlives its object.
+/// </summary>
+[Collection(BackendCollection.Name)]
+public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure) : ServerTest(infrastructure)
+{
+    private const int BlobSize = 10_000;
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
+    {
+        ["CacheRegistry:Gc:Interval"] = "01:00:00", // passes are started by the tests
+        ["CacheRegistry:Gc:GlobalMaxBytes"] = (5 * BlobSize).ToString(),
+        ["CacheRegistry:Gc:LowWaterRatio"] = "0.8",
+        ["CacheRegistry:Gc:OrphanGracePeriod"] = "00:00:00",
+    };
+
+    [BackendFact]
+    public void The_server_runs_on_the_configuration_the_matrix_names()
+    {
+        var provider = Settings.GetValueOrDefault("CacheRegistry:Database:Provider") ?? "Sqlite";
+        Assert.Equal(BackendMatrix.Current == BackendMatrix.PostgresS3 ? "PostgreSQL" : "Sqlite", provider);
+    }
+
+    // The sequence that used to end with a hit whose blob answers 404: the blob is evicted after the
+    // client was told it is present (here with no grace period, and a bound that leaves nothing), then
+    // an action entry naming it is written.
+    [BackendFact]
+    public async Task An_entry_naming_an_evicted_blob_is_refused_and_never_served()
+    {
+        await RestartWithAsync(("CacheRegistry:Gc:PresenceGracePeriod", "00:00:00"), ("CacheRegistry:Gc:GlobalMaxBytes", (BlobSize / 2).ToString()));
+        var x = await PutAsync(Http, TestData.Random(BlobSize, seed: 1));
+        for (var i = 2; i <= 7; i++) await PutAsync(Http, TestData.Random(BlobSize, seed: i)); // x is now the least recently used
+        Assert.Empty(await FindMissingAsync(Http, x));
+
+        await GcAsync(Http);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{x}")).StatusCode); // no grace: evicted
+
+        var key = TestData.Digest("action"u8.ToArray());
+        var put = await Http.PutAsync($"ac/{key}", new ByteArrayContent(ActionResult(x)));
+        Assert.Equal(HttpStatusCode.Conflict, put.StatusCode);
+        Assert.Contains(x.Hex, await put.Content.ReadAsStringAsync());
+        for (var pass = 0; pass < 2; pass++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{key}")).StatusCode);
+            await GcAsync(Http);
+        }
+
+        // The client uploads what was missing and writes again, as Bazel does.
+        await PutAsync(Http, TestData.Random(BlobSize, seed: 1));
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"ac/{key}", new ByteArrayContent(ActionResult(x)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"cas/{x}")).StatusCode);
+    }
+
+    // The same sequence with the default grace period: being told "present" protects the blob.
+    [BackendFact]
+    public async Task A_blob_reported_present_is_not_evicted_so_the_next_write_naming_it_succeeds()
+    {
+        var x = await PutAsync(Http, TestData.Random(BlobSize, seed: 1));
+        for (var i = 2; i <= 7; i++) await PutAsync(Http, TestData.Random(BlobSize, seed: i));
+        // Only the presence answer below keeps x: everything else is older than the grace period.
+        await AgeAllBlobsAsync(before: DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.Empty(await FindMissingAsync(Http, x));
+
+        var report = await GcAsync(Http);
+        Assert.True(report.GetProperty("evictedBlobs").GetInt64() > 0, "the pass evicted other blobs");
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"cas/{x}")).StatusCode);
+        var key = TestData.Digest("action"u8.ToArray());
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"ac/{key}", new ByteArrayContent(ActionResult(x)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
+    }
+
+    [BackendFact]
+    public async Task A_vanished_object_is_forgotten_at_once_and_stored_again_by_the_next_upload()
+    {
+        var content = TestData.Random(BlobSize, seed: 11);
+        var x = await PutAsync(Http, content);
+        var key = TestData.Digest("uses x"u8.ToArray());
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"ac/{key}", new ByteArrayContent(ActionResult(x)))).StatusCode);
+        foreach (var stored in (await Backend.ListStoredObjectsAsync()).Where(k => k.Contains(x.Hex))) await Backend.DeleteObjectAsync(stored);
+
+        // HEAD answers what GET would, and the blob is forgotten: find-missing asks for it again.
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"cas/{x}"))).StatusCode);
+        Assert.Equal([x.Hex], await FindMissingAsync(Http, x));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{key}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{x}")).StatusCode);
+
+        var again = await Http.PutAsync($"cas/{x}", new ByteArrayContent(content));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{x}"));
+    }
+
+    [BackendFact]
+    public async Task A_read_that_finds_the_object_missing_forgets_it_too()
+    {
+        var content = TestData.Compressible(50_000, seed: 12);
+        var x = await PutAsync(Http, content);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{x}")); // cached lookup
+        foreach (var stored in (await Backend.ListStoredObjectsAsync()).Where(k => k.Contains(x.Hex))) await Backend.DeleteObjectAsync(stored);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{x}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/v1/blobs/{x}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Http.PutAsync($"cas/{x}", new ByteArrayContent(content))).StatusCode);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{x}"));
+    }
+
+    [BackendFact]
+    public async Task Under_the_global_bound_two_passes_evict_nothing()
+    {
+        await RestartWithAsync(
+            ("CacheRegistry:Gc:GlobalMaxBytes", "5000000"), ("CacheRegistry:Gc:PresenceGracePeriod", "00:00:00"));
+        var blobs = new List<Sha256Digest>();
+        for (var i = 0; i < 45; i++) blobs.Add(await PutAsync(Http, TestData.Random(100_000, seed: 100 + i))); // 4.5 MB
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var report = await GcAsync(Http);
+            Assert.Equal(0, report.GetProperty("evictedBlobs").GetInt64());
+        }
+        foreach (var blob in blobs) Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"cas/{blob}"))).StatusCode);
+    }
+
+    [BackendFact]
+    public async Task Over_the_global_bound_a_pass_evicts_down_to_the_low_water_mark()
+    {
+        await RestartWithAsync(("CacheRegistry:Gc:PresenceGracePeriod", "00:00:00"));
+        for (var i = 0; i < 8; i++) await PutAsync(Http, TestData.Random(BlobSize, seed: 200 + i)); // 80 kB, bound 50 kB
+        await GcAsync(Http);
+        var stored = (await Http.GetFromJsonAsync<StorageStats>("api/v1/admin/stats"))!.Namespaces.Sum(n => n.StoredBytes);
+        Assert.InRange(stored, 1, 4 * BlobSize);
+    }
+
+    [BackendFact]
+    public async Task A_blob_no_namespace_holds_is_swept_after_the_grace_period()
+    {
+        await RestartWithAsync(("CacheRegistry:Gc:PresenceGracePeriod", "00:00:00"));
+        var x = await PutAsync(Http, TestData.Random(BlobSize, seed: 31));
+        // What a crash between storing and granting leaves: a blob row and its object, held by nobody.
+        await IntegrityProbe.RemoveGrantsAsync(Server, x);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"api/v1/blobs/{x}")).StatusCode);
+
+        await GcAsync(Http);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/v1/blobs/{x}")).StatusCode);
+        Assert.DoesNotContain(await Backend.ListStoredObjectsAsync(), k => k.Contains(x.Hex));
+    }
+
+    [BackendFact]
+    public async Task Concurrent_uploads_of_the_same_new_blob_store_its_object_once()
+    {
+        var content = TestData.Compressible(3_000_000, seed: 41);
+        var digest = TestData.Digest(content);
+        var before = await StoredBytesWrittenAsync();
+        var uploads = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Http.PutAsync($"cas/{digest}", new ByteArrayContent(content))));
+        Assert.All(uploads, u => Assert.True(u.IsSuccessStatusCode, u.StatusCode.ToString()));
+
+        var info = (await Http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{digest}"))!;
+        Assert.Equal(info.StoredSize, await StoredBytesWrittenAsync() - before);
+        Assert.Single(await Backend.ListStoredObjectsAsync(), k => k.Contains(digest.Hex));
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{digest}"));
+    }
+
+    [BackendFact]
+    public async Task Upload_parts_past_the_blob_limit_or_the_quota_are_refused_as_they_arrive()
+    {
+        await RestartWithAsync(
+            ("CacheRegistry:Limits:MaxBlobBytes", "3000000"), ("CacheRegistry:Limits:MaxUploadPartBytes", "2000000"),
+            ("CacheRegistry:Gc:Namespaces:small:MaxBytes", "1000000"));
+        var session = await (await Http.PostAsync("api/v1/uploads", null)).Content.ReadFromJsonAsync<UploadSessionInfo>();
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"api/v1/uploads/{session!.Id}/parts/1", new ByteArrayContent(new byte[2_000_000]))).StatusCode);
+        var over = await Http.PutAsync($"api/v1/uploads/{session.Id}/parts/2", new ByteArrayContent(new byte[1_500_000]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        // Replacing a part counts only once.
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"api/v1/uploads/{session.Id}/parts/1", new ByteArrayContent(new byte[1_000_000]))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"api/v1/uploads/{session.Id}/parts/2", new ByteArrayContent(new byte[1_500_000]))).StatusCode);
+
+        var quoted = await (await Http.PostAsync("small/api/v1/uploads", null)).Content.ReadFromJsonAsync<UploadSessionInfo>();
+        var overQuota = await Http.PutAsync($"small/api/v1/uploads/{quoted!.Id}/parts/1", new ByteArrayContent(new byte[1_200_000]));
+        Assert.Equal(HttpStatusCode.InsufficientStorage, overQuota.StatusCode);
+        Assert.Contains("quota", await overQuota.Content.ReadAsStringAsync());
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private static byte[] ActionResult(params Sha256Digest[] outputs) =>
+        Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { outputs = outputs.Select(o => o.Hex) }));
+
+    /// <summary>Restarts the test's server over the same store with some settings changed.</summary>
+    private async Task RestartWithAsync(params (string Key, string Value)[] settings)
+    {
+        await Server.DisposeAsync();
+        var changed = new Dictionary<string, string?>(Settings);
+        foreach (var (key, value) in settings) changed[key] = value;
+        Server = await TestServer.StartAsync(changed);
+    }
+
+    private static async Task<Sha256Digest> PutAsync(HttpClient http, byte[] content)
+    {
+        var digest = TestData.Digest(content);
+        var response = await http.PutAsync($"cas/{digest}", new ByteArrayContent(content));
+        Assert.True(response.IsSuccessStatusCode, $"PUT {response.StatusCode}");
+        return digest;
+    }
+
+    private static async Task<IReadOnlyList<string>> FindMissingAsync(HttpClient http, params Sha256Digest[] digests)
+    {
+        var response = await http.PostAsJsonAsync("api/v1/cas/find-missing", new FindMissingRequest(digests.Select(d => d.Hex).ToList()));
+        return (await response.Content.ReadFromJsonAsync<FindMissingResponse>())!.Missing;
+    }
+
+    private static async Task<JsonElement> GcAsync(HttpClient http)
+    {
+        var response = await http.PostAsync("api/v1/admin/gc", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(report.GetProperty("ran").GetBoolean());
+        return report;
+    }
+
+    private async Task AgeAllBlobsAsync(DateTimeOffset before) => await IntegrityProbe.SetLastAccessAsync(Server, before);
+
+    private async Task<double> StoredBytesWrittenAsync()
+    {
+        var metrics = await Http.GetStringAsync("metrics");
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("cacheregistry_stored_bytes_total{direction=\"write\"} ", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
