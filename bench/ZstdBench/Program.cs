@@ -76,7 +76,7 @@ for (var round = 0; round <= rounds; round++)
 var output = new StringBuilder();
 output.AppendLine($"zstd level {Level}, {ChunkSize / 1024} KiB writes/reads, a new stream per blob; MB/s of uncompressed content, best of {rounds} rounds; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 output.AppendLine();
-output.Append("| input | operation | ratio |");
+output.Append("| input | operation | compression ratio |");
 foreach (var codec in codecs) output.Append($" {codec.Name} |");
 output.AppendLine(" libzstd ÷ Common |");
 output.Append("| --- | --- | ---: |");
