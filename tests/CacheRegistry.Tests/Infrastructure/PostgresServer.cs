@@ -1,34 +1,81 @@
+using Docker.DotNet.Models;
 using Npgsql;
+using Testcontainers.PostgreSql;
 
 namespace CacheRegistry.Tests.Infrastructure;
 
 /// <summary>
-/// A throwaway PostgreSQL started from the machine's binaries (initdb + pg_ctl) on a free loopback
-/// port in a temporary directory, or the server named by CACHEREGISTRY_TEST_POSTGRES when that is set.
+/// The PostgreSQL the tests use, chosen once per run: the server named by CACHEREGISTRY_TEST_POSTGRES
+/// when that is set; else a Testcontainers container when a Docker engine answers; else a throwaway
+/// cluster started from the machine's binaries (initdb + pg_ctl) on a free loopback port in a
+/// temporary directory. <see cref="Description"/> says which.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
     public const string ConnectionStringVariable = "CACHEREGISTRY_TEST_POSTGRES";
 
-    private readonly string? _directory;
-    private readonly string? _binDirectory;
-    private readonly string? _runAs;
+    private const string ContainerImage = "postgres:17-alpine";
 
-    private PostgresServer(string connectionString, string? directory, string? binDirectory, string? runAs)
+    // A socket file with nothing behind it must not hold up the run: the probe gives up after this.
+    private static readonly TimeSpan DockerProbeBudget = TimeSpan.FromSeconds(2);
+
+    private readonly Func<ValueTask> _stop;
+
+    private PostgresServer(string connectionString, string description, Func<ValueTask> stop)
     {
         ConnectionString = connectionString;
-        _directory = directory;
-        _binDirectory = binDirectory;
-        _runAs = runAs;
+        Description = description;
+        _stop = stop;
     }
 
     /// <summary>Connection string of the maintenance database.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>Which PostgreSQL this is, for the test output.</summary>
+    public string Description { get; }
+
     public static async Task<PostgresServer> StartAsync()
     {
-        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given) return new PostgresServer(given, null, null, null);
+        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given)
+        {
+            return new PostgresServer(given, $"the server in {ConnectionStringVariable}", () => ValueTask.CompletedTask);
+        }
+        return await DockerEngine.FindAsync(DockerProbeBudget) is { } docker
+            ? await StartContainerAsync(docker)
+            : await StartFromBinariesAsync();
+    }
 
+    private static async Task<PostgresServer> StartContainerAsync(Uri docker)
+    {
+        var container = new PostgreSqlBuilder(ContainerImage)
+            .WithDockerEndpoint(docker.ToString())
+            // fsync off: a test database need not survive a power cut; the suite opens many connections.
+            .WithCommand("-c", "fsync=off", "-c", "max_connections=300")
+            .WithCreateParameterModifier(parameters => PublishOnLoopbackOnly(parameters, docker))
+            .Build();
+        try
+        {
+            await container.StartAsync();
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+        return new PostgresServer(container.GetConnectionString(),
+            $"a Testcontainers container ({ContainerImage}, Docker engine at {docker})", container.DisposeAsync);
+    }
+
+    // Docker publishes ports on every interface unless told otherwise; an engine on this machine is told 127.0.0.1.
+    private static void PublishOnLoopbackOnly(CreateContainerParameters parameters, Uri docker)
+    {
+        var local = docker.Scheme == "unix" || (docker.Scheme == "tcp" && docker.IsLoopback);
+        if (!local || parameters.HostConfig?.PortBindings is not { } ports) return;
+        foreach (var binding in ports.Values.SelectMany(bindings => bindings ?? [])) binding.HostIP = "127.0.0.1";
+    }
+
+    private static async Task<PostgresServer> StartFromBinariesAsync()
+    {
         var bin = FindBinDirectory();
         // PostgreSQL refuses to run as root; as root, run it as the postgres account the package creates.
         var runAs = Environment.IsPrivilegedProcess ? "postgres" : null;
@@ -43,7 +90,20 @@ public sealed class PostgresServer : IAsyncDisposable
             "-o", $"-h 127.0.0.1 -p {port} -k {directory} -F -c max_connections=300", "start"]);
 
         var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
-        return new PostgresServer(connectionString, directory, bin, runAs);
+        return new PostgresServer(connectionString, $"the machine's PostgreSQL binaries ({bin}) on 127.0.0.1:{port}, no Docker engine answered",
+            () => StopClusterAsync(bin, runAs, directory));
+    }
+
+    private static async ValueTask StopClusterAsync(string bin, string? runAs, string directory)
+    {
+        try
+        {
+            await RunAsync(bin, runAs, "pg_ctl", ["-D", Path.Combine(directory, "data"), "-m", "immediate", "-w", "stop"]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
@@ -70,18 +130,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_directory is null) return;
-        try
-        {
-            await RunAsync(_binDirectory!, _runAs, "pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"]);
-        }
-        finally
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public ValueTask DisposeAsync() => _stop();
 
     private static Task<string> RunAsync(string bin, string? runAs, string tool, IEnumerable<string> arguments)
     {
