@@ -24,7 +24,8 @@ internal interface ICacheRegistryApi
     [Delete("/{ns}/api/v1/cas/{digest}")]
     Task DeleteBlobAsync(string ns, string digest, CancellationToken cancellationToken = default);
 
-    [Delete("/{ns}/api/v1/entries/{protocol}/{key}")]
+    // {**key}: a ccache key is a path; its slashes stay slashes.
+    [Delete("/{ns}/api/v1/entries/{protocol}/{**key}")]
     Task DeleteEntryAsync(string ns, string protocol, string key, CancellationToken cancellationToken = default);
 
     // ---- artifacts ------------------------------------------------------------------------------

@@ -160,6 +160,38 @@ public sealed class ClientTests : EmbeddedServerTest
     }
 
     [Fact]
+    public async Task An_upload_cut_off_by_a_5xx_is_sent_again_whole_and_compressed()
+    {
+        var content = TestData.Compressible(300_000);
+        var digest = TestData.Digest(content);
+        var received = new List<byte[]>();
+        await using var flaky = await StartFakeServerAsync(app => app.MapPut("/cas/{digest}", async (HttpRequest request) =>
+        {
+            var body = new MemoryStream();
+            await using (var decompressed = new Common.Compression.ZstdDecompressStream(request.Body, leaveOpen: true)) await decompressed.CopyToAsync(body);
+            lock (received) received.Add(body.ToArray());
+            return received.Count <= 2 ? Results.StatusCode(StatusCodes.Status502BadGateway) : Results.StatusCode(StatusCodes.Status201Created);
+        }));
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        await client.PutBlobAsync(digest, () => new MemoryStream(content), content.Length);
+        Assert.Equal(3, received.Count);
+        Assert.All(received, body => Assert.Equal(content, body));
+    }
+
+    [Fact]
+    public async Task An_entry_whose_key_is_a_path_is_deleted_by_that_path()
+    {
+        var put = await Http.PutAsync("ci/ccache/project/ab/cdef0123", new ByteArrayContent(TestData.Random(100)));
+        Assert.True(put.IsSuccessStatusCode, $"PUT answered {put.StatusCode}");
+
+        using var client = Client("ci");
+        Assert.True(await client.DeleteEntryAsync("ccache", "project/ab/cdef0123"));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("ci/ccache/project/ab/cdef0123")).StatusCode);
+        Assert.False(await client.DeleteEntryAsync("ccache", "project/ab/cdef0123"));
+    }
+
+    [Fact]
     public async Task The_client_comes_from_dependency_injection_too()
     {
         var services = new ServiceCollection();
