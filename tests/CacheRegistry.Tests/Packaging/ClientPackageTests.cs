@@ -8,10 +8,16 @@ namespace CacheRegistry.Tests.Packaging;
 /// a real server: one build step misses, then hits in a second process with an empty local tier.
 /// </summary>
 [Collection(BackendCollection.Name)]
-public sealed class ClientPackageTests : EmbeddedServerTest
+public sealed class ClientPackageTests : IAsyncLifetime
 {
     // A version of its own per run: the NuGet package folder must not hand back an older build.
     private readonly string _version = $"0.1.0-test.{Guid.NewGuid():N}";
+    private readonly SqliteFileSystemBackend _backend = new();
+    private TestServer Server { get; set; } = null!;
+
+    private string WorkDirectory { get; } = Directory.CreateTempSubdirectory("cacheregistry-package-").FullName;
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(_backend.Settings);
 
     [Fact]
     public async Task A_console_project_built_from_the_package_runs_a_step_that_misses_then_hits()
@@ -91,9 +97,11 @@ public sealed class ClientPackageTests : EmbeddedServerTest
     private static Task<string> DotnetAsync(string workingDirectory, params string[] arguments) =>
         Processes.RunAsync("dotnet", arguments, workingDirectory, timeout: TimeSpan.FromMinutes(5));
 
-    public override async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        await base.DisposeAsync();
+        await Server.DisposeAsync();
+        await _backend.DisposeAsync();
+        Directory.Delete(WorkDirectory, recursive: true);
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
