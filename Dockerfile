@@ -10,9 +10,9 @@ COPY . .
 RUN ./deploy/publish.sh /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
-# libzstd: blobs are compressed with the system's zstd; curl: the health check.
+# curl: the health check. (zstd is managed code, ZstdSharp.Port: no native library.)
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libzstd1 curl \
+    && apt-get install -y --no-install-recommends curl \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /data && chown app:app /data
 WORKDIR /app

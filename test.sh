@@ -5,7 +5,7 @@
 # On a fresh Debian machine with the .NET SDK it first installs what the tests need from Debian's
 # packages: PostgreSQL's server binaries (the fixture starts a throwaway cluster from them), Node.js
 # and npm (the S3 emulator, and Turborepo and Nx, which the tests install from tests/e2e's committed
-# lockfiles), libzstd, and the real build clients the end-to-end tests drive: ccache with gcc, and
+# lockfiles), and the real build clients the end-to-end tests drive: ccache with gcc, and
 # Bazel (bazel-bootstrap). Set CACHEREGISTRY_TEST_POSTGRES to a connection string to use an existing
 # PostgreSQL.
 # Extra arguments go to `dotnet test` (e.g. --filter Sqlite).
@@ -15,7 +15,6 @@ cd "$(dirname "$0")"
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-ldconfig -p 2>/dev/null | grep -q 'libzstd\.so\.1' || missing+=(libzstd1)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v ccache >/dev/null 2>&1 || missing+=(ccache)
 command -v bazel >/dev/null 2>&1 || missing+=(bazel-bootstrap)

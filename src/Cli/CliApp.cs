@@ -49,6 +49,7 @@ public static class CliApp
         root.Options.Add(TokenOption);
         root.Options.Add(NamespaceOption);
         root.Options.Add(CaBundleOption);
+        CliVersion.Use(root);
         root.Subcommands.Add(BlobCommands.Create(Run));
         root.Subcommands.Add(InspectCommand.Create(Run));
         root.Subcommands.Add(TokenCommands.Create(Run));

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using CacheRegistry.Client.Http;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Hashing;
 
@@ -11,64 +13,68 @@ public sealed partial class CacheClient
     /// <summary>Publishes a version. Created is false when the same content was already published; different content is a 409 <see cref="CacheClientException"/>.</summary>
     public async Task<(bool Created, ArtifactVersionInfo Info)> PublishAsync(string name, string version, PublishRequest request, CancellationToken cancellationToken = default)
     {
-        var url = ArtifactUrl($"{Escape(name)}/versions/{Escape(version)}");
-        return await _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, url) { Content = System.Net.Http.Json.JsonContent.Create(request) }, token);
-            await EnsureSuccessAsync(response, token);
-            var info = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<ArtifactVersionInfo>(response.Content, token)
-                ?? throw new CacheClientException("the server sent an empty publish answer");
-            return (response.StatusCode == HttpStatusCode.Created, info);
-        }, cancellationToken);
+        using var response = await _api.PublishAsync(Namespace, name, version, request, cancellationToken);
+        await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
+        var info = await response.Content.ReadFromJsonAsync(CacheApiJsonContext.Default.ArtifactVersionInfo, cancellationToken)
+            ?? throw new CacheClientException("the server sent an empty publish answer");
+        return (response.StatusCode == HttpStatusCode.Created, info);
     }
 
+    /// <summary>One version of an artifact (manifest, signatures, tags), or null when there is none.</summary>
     public Task<ArtifactVersionInfo?> GetVersionAsync(string name, string version, CancellationToken cancellationToken = default) =>
-        FindJsonAsync<ArtifactVersionInfo>(ArtifactUrl($"{Escape(name)}/versions/{Escape(version)}"), cancellationToken);
+        NullIfNotFound(_api.GetVersionAsync(Namespace, name, version, cancellationToken));
 
     /// <summary>The highest version matching a range, or the version a tag points at; null when none does.</summary>
     public Task<ArtifactVersionInfo?> ResolveAsync(string name, string spec, bool includePrerelease = false, CancellationToken cancellationToken = default) =>
-        FindJsonAsync<ArtifactVersionInfo>(ArtifactUrl($"{Escape(name)}/resolve?spec={Uri.EscapeDataString(spec)}&prerelease={(includePrerelease ? "true" : "false")}"), cancellationToken);
+        NullIfNotFound(_api.ResolveAsync(Namespace, name, spec, includePrerelease ? "true" : "false", cancellationToken));
 
+    /// <summary>One page of an artifact's versions, newest first.</summary>
     public Task<Page<ArtifactVersionInfo>> ListVersionsAsync(string name, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<Page<ArtifactVersionInfo>>(HttpMethod.Get, ArtifactUrl($"{Escape(name)}/versions?page={page}&pageSize={pageSize}"), null, cancellationToken);
+        _api.ListVersionsAsync(Namespace, name, page, pageSize, cancellationToken);
 
+    /// <summary>One page of the namespace's artifacts, optionally only those whose name contains <paramref name="search"/>.</summary>
     public Task<Page<ArtifactSummary>> ListArtifactsAsync(string? search = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<Page<ArtifactSummary>>(HttpMethod.Get, ArtifactUrl($"?page={page}&pageSize={pageSize}{(search is null ? "" : "&search=" + Uri.EscapeDataString(search))}"), null, cancellationToken);
+        _api.ListArtifactsAsync(Namespace, search, page, pageSize, cancellationToken);
 
+    /// <summary>Points a tag at a version. False when the artifact or version does not exist.</summary>
     public Task<bool> SetTagAsync(string name, string tag, string version, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Put, ArtifactUrl($"{Escape(name)}/tags/{Escape(tag)}"), new TagRequest(version), cancellationToken);
+        FalseIfNotFound(_api.SetTagAsync(Namespace, name, tag, new TagRequest(version), cancellationToken));
 
+    /// <summary>Yanks a version (hidden from resolution, still pullable by exact version) or unyanks it. False when it does not exist.</summary>
     public Task<bool> SetYankedAsync(string name, string version, bool yanked, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Put, ArtifactUrl($"{Escape(name)}/versions/{Escape(version)}/yank"), new YankRequest(yanked), cancellationToken);
+        FalseIfNotFound(_api.SetYankedAsync(Namespace, name, version, new YankRequest(yanked), cancellationToken));
 
+    /// <summary>Deletes a version (needs the delete permission). False when it does not exist.</summary>
     public Task<bool> DeleteVersionAsync(string name, string version, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, ArtifactUrl($"{Escape(name)}/versions/{Escape(version)}"), null, cancellationToken);
+        FalseIfNotFound(_api.DeleteVersionAsync(Namespace, name, version, cancellationToken));
 
     // ---- resumable uploads -----------------------------------------------------------------------
 
+    /// <summary>Starts a resumable upload session in the client's namespace.</summary>
     public Task<UploadSessionInfo> StartUploadAsync(CancellationToken cancellationToken = default) =>
-        SendJsonAsync<UploadSessionInfo>(HttpMethod.Post, NamespacedUrl("api/v1/uploads"), null, cancellationToken);
+        _api.StartUploadAsync(Namespace, cancellationToken);
 
+    /// <summary>A session and the parts the server holds; a 404 <see cref="CacheClientException"/> when it does not exist here.</summary>
     public Task<UploadSessionInfo> GetUploadAsync(string id, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<UploadSessionInfo>(HttpMethod.Get, NamespacedUrl($"api/v1/uploads/{Escape(id)}"), null, cancellationToken);
+        _api.GetUploadAsync(Namespace, id, cancellationToken);
 
+    /// <summary>Sends one part (numbered from 1), read from <paramref name="open"/> (called again on each retry); sending a part again replaces it.</summary>
     public Task PutUploadPartAsync(string id, int number, Func<Stream> open, long length, CancellationToken cancellationToken = default) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, NamespacedUrl($"api/v1/uploads/{Escape(id)}/parts/{number}"))
-            {
-                Content = new UploadContent(open, length, zstdLevel: null),
-            }, token);
-            await EnsureSuccessAsync(response, token);
-        }, cancellationToken).AsTask();
+        PutAsync(NamespacedUrl($"api/v1/uploads/{Uri.EscapeDataString(id)}/parts/{number}"), new UploadContent(open, length, zstdLevel: null), cancellationToken);
 
+    /// <summary>Ends a session: the server joins the parts and stores the blob if its digest is <paramref name="digest"/> (else a 400).</summary>
     public Task CompleteUploadAsync(string id, Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, NamespacedUrl($"api/v1/uploads/{Escape(id)}/complete"), new CompleteUploadRequest(digest.Hex), cancellationToken);
+        _api.CompleteUploadAsync(Namespace, id, new CompleteUploadRequest(digest.Hex), cancellationToken);
 
     /// <summary>
     /// Uploads a file in parts; given the id of an interrupted session, sends only the parts the server
     /// does not have yet. Each part is retried on its own, so a dropped connection costs one part.
     /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="digest">Its SHA-256, which the server checks on completion.</param>
+    /// <param name="progress">Told the number of bytes sent (or already held by the server) as they go.</param>
+    /// <param name="cancellationToken">Cancels the upload; the session stays, to resume.</param>
+    /// <param name="resumeSessionId">The session of an earlier, interrupted call.</param>
     /// <returns>The session id (to resume with, should this call fail).</returns>
     public async Task<string> UploadResumableAsync(string path, Sha256Digest digest, IProgress<long>? progress = null, CancellationToken cancellationToken = default, string? resumeSessionId = null)
     {
@@ -90,8 +96,4 @@ public sealed partial class CacheClient
         await CompleteUploadAsync(session.Id, digest, cancellationToken);
         return session.Id;
     }
-
-    private Uri ArtifactUrl(string relative) => NamespacedUrl("api/v1/artifacts" + (relative.StartsWith('?') ? relative : "/" + relative));
-
-    private static string Escape(string segment) => Uri.EscapeDataString(segment);
 }

@@ -1,51 +1,66 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using CacheRegistry.Client.Http;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
-using Polly;
-using Polly.Retry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheRegistry.Client;
 
 /// <summary>
 /// A typed client for a CacheRegistry server: blobs and action entries as streams, batch existence
-/// checks and uploads, verified atomic downloads. Transient failures are retried with backoff.
+/// checks and uploads, verified atomic downloads, artifacts and the operator API. Requests that are
+/// safe to repeat are retried on transient failures (see <see cref="CacheClientOptions.MaxRetries"/>).
 /// </summary>
+/// <remarks>
+/// Create one with <c>new CacheClient(options)</c>, or register it with
+/// <see cref="CacheRegistryClientServiceCollectionExtensions.AddCacheRegistryClient"/> and take it
+/// from dependency injection.
+/// </remarks>
 public sealed partial class CacheClient : IDisposable
 {
     private const int FindMissingBatchSize = 10_000;
 
+    // Blob and action bodies go over this HttpClient as streams: Refit would buffer them.
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
+    private readonly ICacheRegistryApi _api;
     private readonly CacheClientOptions _options;
     private readonly string _namespacePrefix;
-    private readonly ResiliencePipeline _retry;
+    private readonly ServiceProvider? _ownServices;
 
-    /// <param name="http">Used as given (e.g. from IHttpClientFactory); its BaseAddress is ignored.</param>
-    public CacheClient(HttpClient http, CacheClientOptions options) : this(http, options, ownsHttp: false)
+    /// <summary>A client with its own HTTP connections, retries and TLS trust, for use without dependency injection.</summary>
+    public CacheClient(CacheClientOptions options) : this(CreateOwnServices(options), options)
     {
     }
 
-    public CacheClient(CacheClientOptions options)
-        : this(new HttpClient(TlsTrust.CreateHandler(options.CaBundlePath)) { Timeout = Timeout.InfiniteTimeSpan }, options, ownsHttp: true)
+    private CacheClient(ServiceProvider ownServices, CacheClientOptions options)
+        : this(CacheRegistryClientServiceCollectionExtensions.CreateHttpClient(ownServices), ownServices.GetRequiredService<ICacheRegistryApi>(), options)
     {
+        _ownServices = ownServices;
     }
 
-    private CacheClient(HttpClient http, CacheClientOptions options, bool ownsHttp)
+    internal CacheClient(HttpClient http, ICacheRegistryApi api, CacheClientOptions options)
     {
         _http = http;
-        _ownsHttp = ownsHttp;
+        _api = api;
         _options = options;
         _namespacePrefix = string.IsNullOrEmpty(options.Namespace) ? "" : Uri.EscapeDataString(options.Namespace) + "/";
-        _retry = BuildRetryPipeline(options);
     }
 
-    private Uri Server => _options.Server.AbsoluteUri.EndsWith('/') ? _options.Server : new Uri(_options.Server.AbsoluteUri + "/");
+    private static ServiceProvider CreateOwnServices(CacheClientOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddCacheRegistryClient(options);
+        return services.BuildServiceProvider();
+    }
+
+    // The namespace segment of the JSON API's routes.
+    private string Namespace => string.IsNullOrEmpty(_options.Namespace) ? "default" : _options.Namespace;
 
     // ---- blobs -----------------------------------------------------------------------------------
 
+    /// <summary>Whether the client's namespace has the blob.</summary>
     public Task<bool> BlobExistsAsync(Sha256Digest digest, CancellationToken cancellationToken = default) =>
         ExistsAsync(NamespacedUrl($"cas/{digest.Hex}"), cancellationToken);
 
@@ -54,12 +69,13 @@ public sealed partial class CacheClient : IDisposable
     /// <see cref="BlobIntegrityException"/> at its end if the content does not match the digest.
     /// </summary>
     public Task<Stream?> OpenBlobAsync(Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        _retry.ExecuteAsync(async token => await OpenOnceAsync(NamespacedUrl($"cas/{digest.Hex}"), digest, token), cancellationToken).AsTask();
+        OpenAsync(NamespacedUrl($"cas/{digest.Hex}"), digest, cancellationToken);
 
     /// <summary>Uploads a blob read from <paramref name="open"/> (called again on each retry).</summary>
     public Task PutBlobAsync(Sha256Digest digest, Func<Stream> open, long? length = null, CancellationToken cancellationToken = default) =>
-        PutAsync(NamespacedUrl($"cas/{digest.Hex}"), open, length, cancellationToken);
+        PutAsync(NamespacedUrl($"cas/{digest.Hex}"), new UploadContent(open, length, UploadCompressionLevel), cancellationToken);
 
+    /// <summary>Hashes a file and uploads it as a blob; returns its digest.</summary>
     public async Task<Sha256Digest> PutFileAsync(string path, CancellationToken cancellationToken = default)
     {
         var (digest, length) = await Sha256Digest.OfFileAsync(path, cancellationToken);
@@ -80,17 +96,15 @@ public sealed partial class CacheClient : IDisposable
         var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.partial");
         try
         {
-            var found = await _retry.ExecuteAsync(async token =>
+            await using (var content = await OpenBlobAsync(digest, cancellationToken))
             {
-                await using var content = await OpenOnceAsync(NamespacedUrl($"cas/{digest.Hex}"), digest, token);
                 if (content is null) return false;
                 await using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-                await content.CopyToAsync(file, token);
+                await content.CopyToAsync(file, cancellationToken);
                 file.Flush(flushToDisk: true);
-                return true;
-            }, cancellationToken);
-            if (found) File.Move(temporary, target, overwrite: true);
-            return found;
+            }
+            File.Move(temporary, target, overwrite: true);
+            return true;
         }
         finally
         {
@@ -104,8 +118,7 @@ public sealed partial class CacheClient : IDisposable
         var missing = new List<Sha256Digest>();
         foreach (var batch in digests.Distinct().Chunk(FindMissingBatchSize))
         {
-            var response = await SendJsonAsync<FindMissingResponse>(HttpMethod.Post, NamespacedUrl("api/v1/cas/find-missing"),
-                new FindMissingRequest(batch.Select(d => d.Hex).ToList()), cancellationToken);
+            var response = await _api.FindMissingAsync(Namespace, new FindMissingRequest(batch.Select(d => d.Hex).ToList()), cancellationToken: cancellationToken);
             missing.AddRange(response.Missing.Select(Sha256Digest.Parse));
         }
         return missing;
@@ -115,7 +128,9 @@ public sealed partial class CacheClient : IDisposable
     /// Hashes the files, asks which blobs the server lacks and uploads only those, several at a time;
     /// files over <see cref="CacheClientOptions.ResumableUploadThreshold"/> go up in resumable parts.
     /// </summary>
+    /// <param name="paths">The files to upload.</param>
     /// <param name="progress">Told the number of bytes sent as they go.</param>
+    /// <param name="cancellationToken">Cancels the hashing and the uploads.</param>
     public async Task<IReadOnlyList<UploadedFile>> UploadFilesAsync(IEnumerable<string> paths, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var files = new List<(string Path, Sha256Digest Digest, long Size)>();
@@ -141,162 +156,122 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>What the server records about a blob, across namespaces (an operator call); null if unknown.</summary>
     public Task<BlobInfo?> GetBlobInfoAsync(Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        FindJsonAsync<BlobInfo>(new Uri(Server, $"api/v1/blobs/{digest.Hex}"), cancellationToken);
+        NullIfNotFound(_api.GetBlobInfoAsync(digest.Hex, cancellationToken));
 
     // ---- action cache ----------------------------------------------------------------------------
 
+    /// <summary>Whether the client's namespace has an action entry under the key.</summary>
     public Task<bool> ActionExistsAsync(Sha256Digest key, CancellationToken cancellationToken = default) =>
         ExistsAsync(NamespacedUrl($"ac/{key.Hex}"), cancellationToken);
 
     /// <summary>Opens an action entry's value, or returns null on a miss.</summary>
     public Task<Stream?> OpenActionAsync(Sha256Digest key, CancellationToken cancellationToken = default) =>
-        _retry.ExecuteAsync(async token => await OpenOnceAsync(NamespacedUrl($"ac/{key.Hex}"), expected: null, token), cancellationToken).AsTask();
+        OpenAsync(NamespacedUrl($"ac/{key.Hex}"), expected: null, cancellationToken);
 
+    /// <summary>Stores an action entry's value read from <paramref name="open"/> (called again on each retry); the latest write wins.</summary>
     public Task PutActionAsync(Sha256Digest key, Func<Stream> open, long? length = null, CancellationToken cancellationToken = default) =>
-        PutAsync(NamespacedUrl($"ac/{key.Hex}"), open, length, cancellationToken);
+        PutAsync(NamespacedUrl($"ac/{key.Hex}"), new UploadContent(open, length, UploadCompressionLevel), cancellationToken);
 
     // ---- tokens (operator API) -------------------------------------------------------------------
 
     /// <summary>Issues a token; the answer holds the token itself, which the server does not keep.</summary>
     public Task<CreatedToken> CreateTokenAsync(CreateTokenRequest request, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<CreatedToken>(HttpMethod.Post, "api/v1/tokens", request, cancellationToken);
+        _api.CreateTokenAsync(request, cancellationToken);
 
+    /// <summary>The tokens the server has issued (never the tokens themselves).</summary>
     public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
-        SendJsonAsync<IReadOnlyList<TokenInfo>>(HttpMethod.Get, "api/v1/tokens", null, cancellationToken);
+        _api.ListTokensAsync(cancellationToken);
 
+    /// <summary>Revokes a token.</summary>
     /// <returns>False when the server knows no such token.</returns>
     public Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, new Uri(Server, $"api/v1/tokens/{Uri.EscapeDataString(id)}"), null, cancellationToken);
+        FalseIfNotFound(_api.RevokeTokenAsync(id, cancellationToken));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _http.Dispose();
+        _ownServices?.Dispose();
+    }
 
     // ---- plumbing --------------------------------------------------------------------------------
 
-    private Uri NamespacedUrl(string relative) => new(Server, _namespacePrefix + relative);
+    private int? UploadCompressionLevel => _options.CompressUploads ? _options.CompressionLevel : null;
 
-    private Task<T> SendJsonAsync<T>(HttpMethod method, string relative, object? body, CancellationToken cancellationToken) =>
-        SendJsonAsync<T>(method, new Uri(Server, relative), body, cancellationToken);
+    private Uri NamespacedUrl(string relative) => new(_namespacePrefix + relative, UriKind.Relative);
 
-    private Task<T> SendJsonAsync<T>(HttpMethod method, Uri url, object? body, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, url)
-            {
-                Content = body is null ? null : JsonContent.Create(body),
-            }, token);
-            await EnsureSuccessAsync(response, token);
-            return await response.Content.ReadFromJsonAsync<T>(token) ?? throw new CacheClientException($"the server sent an empty answer to {url.AbsolutePath}");
-        }, cancellationToken).AsTask();
-
-    /// <summary>Like <see cref="SendJsonAsync{T}(HttpMethod, Uri, object?, CancellationToken)"/>, but null for 404.</summary>
-    private Task<T?> FindJsonAsync<T>(Uri url, CancellationToken cancellationToken) where T : class =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Get, url), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            await EnsureSuccessAsync(response, token);
-            return await response.Content.ReadFromJsonAsync<T>(token);
-        }, cancellationToken).AsTask();
-
-    /// <summary>A request without an answer body; false for 404.</summary>
-    private Task<bool> SendAsync(HttpMethod method, Uri url, object? body, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) }, token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return false;
-            await EnsureSuccessAsync(response, token);
-            return true;
-        }, cancellationToken).AsTask();
-
-    private Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken) => SendAsync(HttpMethod.Head, url, null, cancellationToken);
-
-    private Task PutAsync(Uri url, Func<Stream> open, long? length, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async token =>
-        {
-            var level = _options.CompressUploads ? _options.CompressionLevel : (int?)null;
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, url) { Content = new UploadContent(open, length, level) }, token);
-            await EnsureSuccessAsync(response, token);
-        }, cancellationToken).AsTask();
-
-    private async Task<Stream?> OpenOnceAsync(Uri url, Sha256Digest? expected, CancellationToken cancellationToken)
+    private async Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken)
     {
-        var response = await SendOnceAsync(() =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue(Zstd.ContentEncoding));
-            return request;
-        }, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
+        return true;
+    }
+
+    private async Task PutAsync(Uri url, UploadContent content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
+        using var response = await _http.SendAsync(request, cancellationToken);
+        await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
+    }
+
+    // Retries cover the request up to the response's headers; a body cut off later surfaces as an
+    // IOException from the returned stream (a verified download then leaves nothing behind).
+    private async Task<Stream?> OpenAsync(Uri url, Sha256Digest? expected, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue(Zstd.ContentEncoding));
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             response.Dispose();
             return null;
         }
-        await EnsureSuccessAsync(response, cancellationToken);
+        try
+        {
+            await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
 
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         if (response.Content.Headers.ContentEncoding.Contains(Zstd.ContentEncoding)) stream = new ZstdDecompressStream(stream);
         return expected is { } digest ? new VerifyingReadStream(stream, digest) : stream;
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    private static async Task<T?> NullIfNotFound<T>(Task<T> call) where T : class
     {
-        using var request = build();
-        if (_options.Token is { Length: > 0 } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (IsTransient(response.StatusCode))
-        {
-            var message = await DescribeFailureAsync(response, cancellationToken);
-            response.Dispose();
-            throw new TransientServerException(message, response.StatusCode);
-        }
-        return response;
-    }
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode) return;
-        throw new CacheClientException(await DescribeFailureAsync(response, cancellationToken), response.StatusCode);
-    }
-
-    private static async Task<string> DescribeFailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<ProblemBody>(cancellationToken);
-            return problem?.Detail is { Length: > 0 } detail ? $"{status}: {detail}" : status;
+            return await call;
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
+        catch (CacheClientException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            return status; // not a problem body
+            return null;
         }
     }
 
-    private static ResiliencePipeline BuildRetryPipeline(CacheClientOptions options)
+    private static async Task<bool> FalseIfNotFound(Task call)
     {
-        var builder = new ResiliencePipelineBuilder();
-        if (options.MaxRetries > 0)
+        try
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HttpIOException>().Handle<TransientServerException>(),
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-            });
+            await call;
+            return true;
         }
-        return builder.Build();
+        catch (CacheClientException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
-
-    public void Dispose()
-    {
-        if (_ownsHttp) _http.Dispose();
-    }
-
-    private sealed class TransientServerException(string message, HttpStatusCode status) : CacheClientException(message, status);
 }
 
 /// <summary>One file of <see cref="CacheClient.UploadFilesAsync"/>: its digest, and whether this call sent it.</summary>
+/// <param name="Path">The file as it was given.</param>
+/// <param name="Digest">Its SHA-256.</param>
+/// <param name="Size">Its length in bytes.</param>
+/// <param name="Uploaded">True when this call sent it; false when the server had it already (or an identical file of the same call was sent).</param>
 public sealed record UploadedFile(string Path, Sha256Digest Digest, long Size, bool Uploaded);

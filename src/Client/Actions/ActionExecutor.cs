@@ -3,8 +3,20 @@ using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Client.Actions;
 
-public enum CacheOutcome { LocalHit, RemoteHit, Miss }
+/// <summary>Where a step's result came from.</summary>
+public enum CacheOutcome
+{
+    /// <summary>Restored from the local tier.</summary>
+    LocalHit,
 
+    /// <summary>Restored from the server (and added to the local tier).</summary>
+    RemoteHit,
+
+    /// <summary>Not cached (or not restorable): the step ran.</summary>
+    Miss,
+}
+
+/// <summary>How <see cref="ActionExecutor.RunAsync"/> treats a step.</summary>
 public sealed record ExecOptions
 {
     /// <summary>Only compute the key and say whether it would hit.</summary>
@@ -17,6 +29,10 @@ public sealed record ExecOptions
     public bool CacheFailures { get; init; }
 }
 
+/// <summary>How a step ended.</summary>
+/// <param name="ExitCode">The step's exit code (recorded and replayed on a hit).</param>
+/// <param name="Outcome">Hit (local or server) or miss.</param>
+/// <param name="Key">The step's action key.</param>
 public sealed record ExecResult(int ExitCode, CacheOutcome Outcome, Sha256Digest Key);
 
 /// <summary>A declared output was not produced by a run that succeeded.</summary>
@@ -30,6 +46,12 @@ public sealed class MissingOutputException(string output) : Exception($"the comm
 /// </summary>
 public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, TextWriter report, TextWriter log)
 {
+    /// <summary>Keys the step, then restores it on a hit or runs and stores it on a miss.</summary>
+    /// <param name="action">The step.</param>
+    /// <param name="options">Dry run, explain, cache failures.</param>
+    /// <param name="stdout">Where the step's standard output goes (live on a miss, replayed on a hit).</param>
+    /// <param name="stderr">Where the step's standard error goes.</param>
+    /// <param name="cancellationToken">Cancels the lookup, the run and the uploads.</param>
     public async Task<ExecResult> RunAsync(ActionDefinition action, ExecOptions options, Stream stdout, Stream stderr, CancellationToken cancellationToken = default)
     {
         var digests = local.OpenDigestCache();

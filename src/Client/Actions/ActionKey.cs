@@ -23,8 +23,10 @@ public sealed record ActionKeyInputs(
     string Platform,
     string Salt)
 {
+    /// <summary>The version of the encoding this code writes.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>The action key: SHA-256 of the canonical encoding.</summary>
     public Sha256Digest Key => Sha256Digest.Of(Encoding.UTF8.GetBytes(Canonical()));
 
     /// <summary>
@@ -94,6 +96,7 @@ public sealed record ActionKeyInputs(
 /// <summary>Computes an action's key inputs from its definition.</summary>
 public static class ActionKeyBuilder
 {
+    /// <summary>Hashes the step's inputs and toolchain (through the digest cache) and gathers the rest of the key.</summary>
     public static async Task<ActionKeyInputs> BuildAsync(ActionDefinition action, FileDigestCache digests, CancellationToken cancellationToken)
     {
         if (action.Command.Count == 0) throw new ArgumentException("an action needs a command");
@@ -116,6 +119,7 @@ public static class ActionKeyBuilder
         return new ActionKeyInputs(ActionKeyInputs.CurrentVersion, action.Command, environment, inputs, toolchain.Hex, version, Platform(), action.Salt);
     }
 
+    /// <summary>The OS family and architecture, e.g. <c>linux-x64</c>.</summary>
     public static string Platform()
     {
         var os = OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsMacOS() ? "macos" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsFreeBSD() ? "freebsd" : "other";
@@ -137,6 +141,7 @@ public static class ActionKeyBuilder
 /// <summary>Finds the executable a command name runs, the way the operating system would.</summary>
 public static class Executables
 {
+    /// <summary>The full path of the executable <paramref name="command"/> runs (a path is taken relative to <paramref name="root"/>), or null.</summary>
     public static string? Resolve(string command, string root)
     {
         if (command.Contains('/') || command.Contains(Path.DirectorySeparatorChar)) return Path.GetFullPath(command, root);

@@ -23,6 +23,7 @@ public sealed record ActionManifest(
     DateTimeOffset CreatedAt,
     string CreatedOn)
 {
+    /// <summary>The version of the format this code writes and reads.</summary>
     public const int CurrentVersion = 1;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -31,6 +32,7 @@ public sealed record ActionManifest(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>The entry as stored on the server and in the local tier.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     /// <summary>Null when the bytes are not a manifest this version understands (then it is a miss, not an error).</summary>

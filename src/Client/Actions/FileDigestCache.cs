@@ -13,6 +13,7 @@ public sealed class FileDigestCache(string? storePath)
     private readonly ConcurrentDictionary<string, Entry> _entries = Load(storePath);
     private bool _changed;
 
+    /// <summary>The file's digest and size: remembered if the file is unchanged, else hashed now.</summary>
     public async Task<(Sha256Digest Digest, long Size)> DigestAsync(string fullPath, CancellationToken cancellationToken)
     {
         var info = new FileInfo(fullPath);
@@ -28,6 +29,7 @@ public sealed class FileDigestCache(string? storePath)
         return (digest, size);
     }
 
+    /// <summary>Writes what was learned back to the store (atomically), if anything was.</summary>
     public async Task SaveAsync()
     {
         if (storePath is null || !_changed) return;

@@ -5,6 +5,7 @@ namespace CacheRegistry.Client.Actions;
 /// <summary>Expands declared inputs (files, directories, globs) into the sorted set of workspace-relative files.</summary>
 public static class InputResolver
 {
+    /// <summary>The files the inputs name; an input that matches nothing is an error.</summary>
     public static IReadOnlyList<string> Resolve(string root, IEnumerable<string> inputs)
     {
         var files = new SortedSet<string>(StringComparer.Ordinal);

@@ -14,6 +14,7 @@ public sealed class LocalActionCache
     private readonly string _root;
     private readonly long _maxBytes;
 
+    /// <summary>A local tier in <paramref name="root"/> holding at most about <paramref name="maxBytes"/> of blobs.</summary>
     public LocalActionCache(string root, long maxBytes)
     {
         _root = Path.GetFullPath(root);
@@ -27,6 +28,7 @@ public sealed class LocalActionCache
         : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cacheregistry");
 
+    /// <summary>The file digest cache kept in this tier.</summary>
     public FileDigestCache OpenDigestCache() => new(Path.Combine(_root, "digests.json"));
 
     /// <summary>The path of a locally held blob (marking it used), or null.</summary>
@@ -52,12 +54,14 @@ public sealed class LocalActionCache
         File.Move(temporary, target, overwrite: true);
     }
 
+    /// <summary>The locally held entry for an action key, or null.</summary>
     public ActionManifest? FindManifest(Sha256Digest key)
     {
         var path = ManifestPath(key);
         return File.Exists(path) ? ActionManifest.TryParse(File.ReadAllBytes(path)) : null;
     }
 
+    /// <summary>Stores an entry under an action key (atomically).</summary>
     public void AddManifest(Sha256Digest key, ActionManifest manifest) => WriteAtomically(ManifestPath(key), manifest.ToJson());
 
     /// <summary>The key inputs of the step's previous run on this machine, if any.</summary>
@@ -74,6 +78,7 @@ public sealed class LocalActionCache
         }
     }
 
+    /// <summary>Remembers a run's key inputs, for the next <c>--explain</c> of the same step.</summary>
     public void RecordInputs(string stepId, ActionKeyInputs inputs) => WriteAtomically(HistoryPath(stepId), JsonSerializer.SerializeToUtf8Bytes(inputs));
 
     /// <summary>Removes least recently used blobs until the tier is under 90% of its bound.</summary>

@@ -3,6 +3,9 @@ using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Client.Artifacts;
 
+/// <summary>What <see cref="ArtifactPuller.PullAsync"/> did.</summary>
+/// <param name="Downloaded">Files fetched from the server.</param>
+/// <param name="AlreadyPresent">Files that were in place with the right content.</param>
 public sealed record PullResult(int Downloaded, int AlreadyPresent);
 
 /// <summary>
@@ -12,6 +15,7 @@ public sealed record PullResult(int Downloaded, int AlreadyPresent);
 /// </summary>
 public static class ArtifactPuller
 {
+    /// <summary>Makes <paramref name="targetDirectory"/> hold <paramref name="files"/>, downloading up to <paramref name="parallelism"/> at a time.</summary>
     public static async Task<PullResult> PullAsync(CacheClient client, IReadOnlyList<ArtifactFile> files, string targetDirectory, int parallelism, CancellationToken cancellationToken = default)
     {
         // The file list comes from a server: no path may leave the target directory.

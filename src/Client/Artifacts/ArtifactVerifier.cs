@@ -10,6 +10,11 @@ namespace CacheRegistry.Client.Artifacts;
 /// </summary>
 public static class ArtifactVerifier
 {
+    /// <summary>The problems found with <paramref name="directory"/> against the locked artifact; empty when it checks out.</summary>
+    /// <param name="artifact">The artifact as locked.</param>
+    /// <param name="directory">Where it was pulled to.</param>
+    /// <param name="trustedKeyIds">When given, a valid signature by one of these keys is required.</param>
+    /// <param name="cancellationToken">Cancels the hashing.</param>
     public static async Task<IReadOnlyList<string>> VerifyAsync(LockedArtifact artifact, string directory, IReadOnlySet<string>? trustedKeyIds, CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();

@@ -6,8 +6,10 @@ namespace CacheRegistry.Client.Artifacts;
 /// <summary><c>cache.json</c>: the artifacts a project depends on, as "[namespace/]name": "range or tag".</summary>
 public sealed record ProjectDependencies(SortedDictionary<string, string> Dependencies)
 {
+    /// <summary>The file's name in a project.</summary>
     public const string FileName = "cache.json";
 
+    /// <summary>Reads a cache.json.</summary>
     public static ProjectDependencies Load(string path)
     {
         var parsed = JsonSerializer.Deserialize<ProjectDependencies>(File.ReadAllText(path), ProjectJson.Options)
@@ -27,17 +29,23 @@ public sealed record LockedArtifact(
     IReadOnlyDictionary<string, string> Metadata,
     IReadOnlyList<ArtifactSignature> Signatures)
 {
+    /// <summary>The manifest whose SHA-256 is <see cref="ManifestDigest"/> (and that signatures sign).</summary>
     public ArtifactManifest Manifest => new(Name, Version, Files, Metadata);
 }
 
 /// <summary><c>cache.lock</c>: what <c>cache resolve</c> decided, keyed like cache.json.</summary>
 public sealed record ProjectLock(int Version, SortedDictionary<string, LockedArtifact> Artifacts)
 {
+    /// <summary>The file's name in a project.</summary>
     public const string FileName = "cache.lock";
+
+    /// <summary>The lock format this code writes and reads.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>A lock with no artifacts.</summary>
     public static ProjectLock Empty => new(CurrentVersion, new SortedDictionary<string, LockedArtifact>(StringComparer.Ordinal));
 
+    /// <summary>Reads a cache.lock; a missing file is an empty lock, another format version an error.</summary>
     public static ProjectLock Load(string path)
     {
         if (!File.Exists(path)) return Empty;

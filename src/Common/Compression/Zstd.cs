@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using ZstdSharp.Unsafe;
 
 namespace CacheRegistry.Common.Compression;
 
@@ -9,5 +9,6 @@ public static class Zstd
 
     public const string ContentEncoding = "zstd";
 
-    public static string LibraryVersion => Marshal.PtrToStringAnsi(ZstdNative.VersionString()) ?? "unknown";
+    /// <summary>The zstd version that ZstdSharp.Port is a port of.</summary>
+    public static string LibraryVersion => Methods.ZSTD_versionString();
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using ZstdSharp.Unsafe;
+
 namespace CacheRegistry.Common.Compression;
 
 /// <summary>A write-only stream that zstd-compresses what is written into one frame on the inner stream.</summary>
@@ -7,17 +10,18 @@ public sealed class ZstdCompressStream : Stream
 
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
-    private readonly byte[] _output = new byte[OutputBufferSize];
-    private IntPtr _context;
+    // Pooled: the server opens one of these per upload, most of them small.
+    private byte[]? _output = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
+    private IntPtr _context; // a ZSTD_CCtx_s*
     private bool _finished;
 
-    public ZstdCompressStream(Stream inner, int level = 3, bool leaveOpen = false)
+    public unsafe ZstdCompressStream(Stream inner, int level = 3, bool leaveOpen = false)
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _context = ZstdNative.CreateCCtx();
+        _context = (IntPtr)Methods.ZSTD_createCCtx();
         if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createCCtx failed");
-        ZstdNative.Check(ZstdNative.CCtxSetParameter(_context, ZstdNative.CompressionLevelParameter, level));
+        ZstdCall.Check(Methods.ZSTD_CCtx_setParameter((ZSTD_CCtx_s*)_context, ZSTD_cParameter.ZSTD_c_compressionLevel, level));
     }
 
     public override bool CanRead => false;
@@ -33,8 +37,8 @@ public sealed class ZstdCompressStream : Stream
         var input = buffer;
         while (true)
         {
-            var (consumed, produced, _) = Step(input, ZstdNative.EndDirective.Continue);
-            _inner.Write(_output, 0, produced);
+            var (consumed, produced, _) = Step(input, ZSTD_EndDirective.ZSTD_e_continue);
+            _inner.Write(_output!, 0, produced);
             input = input[consumed..];
             if (input.IsEmpty) return;
         }
@@ -48,8 +52,8 @@ public sealed class ZstdCompressStream : Stream
         var input = buffer;
         while (true)
         {
-            var (consumed, produced, _) = Step(input.Span, ZstdNative.EndDirective.Continue);
-            if (produced > 0) await _inner.WriteAsync(_output.AsMemory(0, produced), cancellationToken);
+            var (consumed, produced, _) = Step(input.Span, ZSTD_EndDirective.ZSTD_e_continue);
+            if (produced > 0) await _inner.WriteAsync(_output!.AsMemory(0, produced), cancellationToken);
             input = input[consumed..];
             if (input.IsEmpty) return;
         }
@@ -61,8 +65,8 @@ public sealed class ZstdCompressStream : Stream
         if (_finished) return;
         while (true)
         {
-            var (_, produced, remaining) = Step(ReadOnlySpan<byte>.Empty, ZstdNative.EndDirective.End);
-            if (produced > 0) await _inner.WriteAsync(_output.AsMemory(0, produced), cancellationToken);
+            var (_, produced, remaining) = Step(ReadOnlySpan<byte>.Empty, ZSTD_EndDirective.ZSTD_e_end);
+            if (produced > 0) await _inner.WriteAsync(_output!.AsMemory(0, produced), cancellationToken);
             if (remaining == 0) break;
         }
         _finished = true;
@@ -74,25 +78,25 @@ public sealed class ZstdCompressStream : Stream
         if (_finished) return;
         while (true)
         {
-            var (_, produced, remaining) = Step(ReadOnlySpan<byte>.Empty, ZstdNative.EndDirective.End);
-            _inner.Write(_output, 0, produced);
+            var (_, produced, remaining) = Step(ReadOnlySpan<byte>.Empty, ZSTD_EndDirective.ZSTD_e_end);
+            _inner.Write(_output!, 0, produced);
             if (remaining == 0) break;
         }
         _finished = true;
         _inner.Flush();
     }
 
-    private unsafe (int Consumed, int Produced, nuint Remaining) Step(ReadOnlySpan<byte> input, ZstdNative.EndDirective directive)
+    private unsafe (int Consumed, int Produced, nuint Remaining) Step(ReadOnlySpan<byte> input, ZSTD_EndDirective directive)
     {
         ObjectDisposedException.ThrowIf(_context == IntPtr.Zero, this);
         if (_finished) throw new InvalidOperationException("The zstd frame is already finished.");
         fixed (byte* src = input)
         fixed (byte* dst = _output)
         {
-            var inBuffer = new ZstdNative.InBuffer { Src = src, Size = (nuint)input.Length, Pos = 0 };
-            var outBuffer = new ZstdNative.OutBuffer { Dst = dst, Size = (nuint)_output.Length, Pos = 0 };
-            var remaining = ZstdNative.Check(ZstdNative.CompressStream2(_context, &outBuffer, &inBuffer, directive));
-            return ((int)inBuffer.Pos, (int)outBuffer.Pos, remaining);
+            var inBuffer = new ZSTD_inBuffer_s { src = src, size = (nuint)input.Length, pos = 0 };
+            var outBuffer = new ZSTD_outBuffer_s { dst = dst, size = (nuint)OutputBufferSize, pos = 0 };
+            var remaining = ZstdCall.Check(Methods.ZSTD_compressStream2((ZSTD_CCtx_s*)_context, &outBuffer, &inBuffer, directive));
+            return ((int)inBuffer.pos, (int)outBuffer.pos, remaining);
         }
     }
 
@@ -130,11 +134,13 @@ public sealed class ZstdCompressStream : Stream
         }
     }
 
-    private void Release()
+    private unsafe void Release()
     {
         if (_context == IntPtr.Zero) return;
-        ZstdNative.FreeCCtx(_context);
+        Methods.ZSTD_freeCCtx((ZSTD_CCtx_s*)_context);
         _context = IntPtr.Zero;
+        ArrayPool<byte>.Shared.Return(_output!);
+        _output = null;
     }
 
     ~ZstdCompressStream() => Release();

@@ -1,4 +1,6 @@
+using System.Buffers;
 using CacheRegistry.Common.IO;
+using ZstdSharp.Unsafe;
 
 namespace CacheRegistry.Common.Compression;
 
@@ -16,22 +18,23 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly long _maxOutput;
-    private readonly byte[] _input = new byte[InputBufferSize];
+    // Pooled: the server opens one of these per download of a compressed blob, most of them small.
+    private byte[]? _input = ArrayPool<byte>.Shared.Rent(InputBufferSize);
     private int _inputStart;
     private int _inputEnd;
     private bool _innerEnded;
     private bool _frameComplete = true;
     private long _produced;
-    private IntPtr _context;
+    private IntPtr _context; // a ZSTD_DCtx_s*
 
-    public ZstdDecompressStream(Stream inner, long maxDecompressedBytes = long.MaxValue, bool leaveOpen = false)
+    public unsafe ZstdDecompressStream(Stream inner, long maxDecompressedBytes = long.MaxValue, bool leaveOpen = false)
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
         _maxOutput = maxDecompressedBytes;
-        _context = ZstdNative.CreateDCtx();
+        _context = (IntPtr)Methods.ZSTD_createDCtx();
         if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createDCtx failed");
-        ZstdNative.Check(ZstdNative.DCtxSetParameter(_context, ZstdNative.WindowLogMaxParameter, MaxWindowLog));
+        ZstdCall.Check(Methods.ZSTD_DCtx_setParameter((ZSTD_DCtx_s*)_context, ZSTD_dParameter.ZSTD_d_windowLogMax, MaxWindowLog));
     }
 
     public override int Read(Span<byte> buffer)
@@ -39,7 +42,7 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
         if (buffer.IsEmpty) return 0;
         while (true)
         {
-            if (_inputStart == _inputEnd && !_innerEnded) Refill(_inner.Read(_input, 0, _input.Length));
+            if (_inputStart == _inputEnd && !_innerEnded) Refill(_inner.Read(_input!, 0, InputBufferSize));
             var produced = Step(buffer);
             if (produced > 0 || IsAtEnd()) return produced;
         }
@@ -50,7 +53,7 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
         if (buffer.IsEmpty) return 0;
         while (true)
         {
-            if (_inputStart == _inputEnd && !_innerEnded) Refill(await _inner.ReadAsync(_input, cancellationToken));
+            if (_inputStart == _inputEnd && !_innerEnded) Refill(await _inner.ReadAsync(_input.AsMemory(0, InputBufferSize), cancellationToken));
             var produced = Step(buffer.Span);
             if (produced > 0 || IsAtEnd()) return produced;
         }
@@ -77,14 +80,14 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
         fixed (byte* src = _input)
         fixed (byte* dst = output)
         {
-            var inBuffer = new ZstdNative.InBuffer { Src = src + _inputStart, Size = (nuint)(_inputEnd - _inputStart), Pos = 0 };
-            var outBuffer = new ZstdNative.OutBuffer { Dst = dst, Size = (nuint)output.Length, Pos = 0 };
-            var hint = ZstdNative.Check(ZstdNative.DecompressStream(_context, &outBuffer, &inBuffer));
-            _inputStart += (int)inBuffer.Pos;
+            var inBuffer = new ZSTD_inBuffer_s { src = src + _inputStart, size = (nuint)(_inputEnd - _inputStart), pos = 0 };
+            var outBuffer = new ZSTD_outBuffer_s { dst = dst, size = (nuint)output.Length, pos = 0 };
+            var hint = ZstdCall.Check(Methods.ZSTD_decompressStream((ZSTD_DCtx_s*)_context, &outBuffer, &inBuffer));
+            _inputStart += (int)inBuffer.pos;
             _frameComplete = hint == 0;
-            _produced += (long)outBuffer.Pos;
+            _produced += (long)outBuffer.pos;
             if (_produced > _maxOutput) throw new DecompressedSizeLimitException(_maxOutput);
-            return (int)outBuffer.Pos;
+            return (int)outBuffer.pos;
         }
     }
 
@@ -102,11 +105,13 @@ public sealed class ZstdDecompressStream : ReadOnlyStream
         GC.SuppressFinalize(this);
     }
 
-    private void Release()
+    private unsafe void Release()
     {
         if (_context == IntPtr.Zero) return;
-        ZstdNative.FreeDCtx(_context);
+        Methods.ZSTD_freeDCtx((ZSTD_DCtx_s*)_context);
         _context = IntPtr.Zero;
+        ArrayPool<byte>.Shared.Return(_input!);
+        _input = null;
     }
 
     ~ZstdDecompressStream() => Release();

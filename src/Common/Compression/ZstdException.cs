@@ -1,6 +1,6 @@
 namespace CacheRegistry.Common.Compression;
 
-/// <summary>libzstd rejected a frame (corrupt, truncated, or beyond the decoder's limits).</summary>
+/// <summary>zstd rejected a frame (corrupt, truncated, or beyond the decoder's limits).</summary>
 public class ZstdException(string message) : IOException(message);
 
 /// <summary>Decompression produced more bytes than the caller allowed (a zstd bomb, or just too big).</summary>

@@ -1,16 +1,28 @@
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
 namespace CacheRegistry.Tests.Infrastructure;
 
 /// <summary>
 /// The PostgreSQL server and S3 emulator shared by every test of the run, started on first use and
-/// stopped when the run ends.
+/// stopped when the run ends. Which PostgreSQL it started goes to the test output.
 /// </summary>
-public sealed class BackendInfrastructure : IAsyncLifetime
+public sealed class BackendInfrastructure(IMessageSink diagnostics) : IAsyncLifetime
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private PostgresServer? _postgres;
     private S3Emulator? _s3;
 
-    public async Task<PostgresServer> PostgresAsync() => await StartOnceAsync(() => _postgres, PostgresServer.StartAsync, p => _postgres = p);
+    public async Task<PostgresServer> PostgresAsync() => await StartOnceAsync(() => _postgres, StartPostgresAsync, p => _postgres = p);
+
+    private async Task<PostgresServer> StartPostgresAsync()
+    {
+        var postgres = await PostgresServer.StartAsync();
+        var line = $"PostgreSQL for this run: {postgres.Description}";
+        diagnostics.OnMessage(new DiagnosticMessage(line)); // shown by `dotnet test` (xunit.runner.json: diagnosticMessages)
+        Console.WriteLine(line);                            // and in the test host's output, for other runners
+        return postgres;
+    }
 
     public async Task<S3Emulator> S3Async() => await StartOnceAsync(() => _s3, S3Emulator.StartAsync, s => _s3 = s);
 

@@ -1,45 +1,97 @@
+using Docker.DotNet.Models;
 using Npgsql;
+using Testcontainers.PostgreSql;
 
 namespace CacheRegistry.Tests.Infrastructure;
 
 /// <summary>
-/// A throwaway PostgreSQL started from the machine's binaries (initdb + pg_ctl) on a free loopback
-/// port in a temporary directory, or the server named by CACHEREGISTRY_TEST_POSTGRES when that is set.
+/// The PostgreSQL the tests use, chosen once per run: the server named by CACHEREGISTRY_TEST_POSTGRES
+/// when that is set; else a Testcontainers container when a Docker engine answers; else a throwaway
+/// cluster started from the machine's binaries (initdb + pg_ctl) on a free loopback port in a
+/// temporary directory. <see cref="Description"/> says which.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
     public const string ConnectionStringVariable = "CACHEREGISTRY_TEST_POSTGRES";
 
-    private readonly string? _directory;
-    private readonly string? _binDirectory;
-    private readonly string? _runAs;
-    private readonly int _port;
+    private const string ContainerImage = "postgres:17-alpine";
 
-    private PostgresServer(string connectionString, string? directory, string? binDirectory, string? runAs, int port)
+    // A socket file with nothing behind it must not hold up the run: the probe gives up after this.
+    private static readonly TimeSpan DockerProbeBudget = TimeSpan.FromSeconds(2);
+
+    private readonly Func<ValueTask> _stop;
+    private readonly LocalCluster? _cluster;
+
+    private PostgresServer(string connectionString, string description, Func<ValueTask> stop, LocalCluster? cluster = null)
     {
         ConnectionString = connectionString;
-        _directory = directory;
-        _binDirectory = binDirectory;
-        _runAs = runAs;
-        _port = port;
+        Description = description;
+        _stop = stop;
+        _cluster = cluster;
     }
-
-    /// <summary>Whether this server was started here (and so can be stopped and started again by a test).</summary>
-    public bool IsOwned => _directory is not null;
 
     /// <summary>Connection string of the maintenance database.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>Which PostgreSQL this is, for the test output.</summary>
+    public string Description { get; }
+
     public static async Task<PostgresServer> StartAsync()
     {
-        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given) return new PostgresServer(given, null, null, null, 0);
-        return await StartOwnedAsync();
+        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } given)
+        {
+            return new PostgresServer(given, $"the server in {ConnectionStringVariable}", () => ValueTask.CompletedTask);
+        }
+        return await DockerEngine.FindAsync(DockerProbeBudget) is { } docker
+            ? await StartContainerAsync(docker)
+            : await StartFromBinariesAsync();
     }
 
-    /// <summary>A server of this test's own, from the machine's binaries, whatever CACHEREGISTRY_TEST_POSTGRES says.</summary>
-    public static async Task<PostgresServer> StartOwnedAsync()
+    private static async Task<PostgresServer> StartContainerAsync(Uri docker)
     {
+        var container = new PostgreSqlBuilder(ContainerImage)
+            .WithDockerEndpoint(docker.ToString())
+            // fsync off: a test database need not survive a power cut; the suite opens many connections.
+            .WithCommand("-c", "fsync=off", "-c", "max_connections=300")
+            .WithCreateParameterModifier(parameters => PublishOnLoopbackOnly(parameters, docker))
+            .Build();
+        try
+        {
+            await container.StartAsync();
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+        return new PostgresServer(container.GetConnectionString(),
+            $"a Testcontainers container ({ContainerImage}, Docker engine at {docker})", container.DisposeAsync);
+    }
 
+    // Docker publishes ports on every interface unless told otherwise; an engine on this machine is told 127.0.0.1.
+    private static void PublishOnLoopbackOnly(CreateContainerParameters parameters, Uri docker)
+    {
+        var local = docker.Scheme == "unix" || (docker.Scheme == "tcp" && docker.IsLoopback);
+        if (!local || parameters.HostConfig?.PortBindings is not { } ports) return;
+        foreach (var binding in ports.Values.SelectMany(bindings => bindings ?? [])) binding.HostIP = "127.0.0.1";
+    }
+
+    /// <summary>
+    /// A cluster of the caller's own from the machine's binaries, whatever else is configured: one it
+    /// can stop and start again (<see cref="StopAsync"/>, <see cref="StartAgainAsync"/>) to stage an outage.
+    /// </summary>
+    public static Task<PostgresServer> StartOwnedAsync() => StartFromBinariesAsync();
+
+    /// <summary>Stops the cluster at once (an outage, as far as its clients can tell).</summary>
+    public Task StopAsync() => Cluster.StopAsync();
+
+    /// <summary>Starts the stopped cluster again, on the same port and data.</summary>
+    public Task StartAgainAsync() => Cluster.StartAsync();
+
+    private LocalCluster Cluster => _cluster ?? throw new InvalidOperationException("only a cluster from StartOwnedAsync can be stopped and started again");
+
+    private static async Task<PostgresServer> StartFromBinariesAsync()
+    {
         var bin = FindBinDirectory();
         // PostgreSQL refuses to run as root; as root, run it as the postgres account the package creates.
         var runAs = Environment.IsPrivilegedProcess ? "postgres" : null;
@@ -48,23 +100,41 @@ public sealed class PostgresServer : IAsyncDisposable
         if (runAs is not null) await Processes.RunAsync("chown", ["-R", runAs, directory]);
 
         await RunAsync(bin, runAs, "initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        var port = Net.FreeLoopbackPort();
-        var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", directory, bin, runAs, port);
-        await server.StartAgainAsync();
-        return server;
+        var cluster = new LocalCluster(bin, runAs, directory, Net.FreeLoopbackPort());
+        await cluster.StartAsync();
+
+        var connectionString = $"Host=127.0.0.1;Port={cluster.Port};Username=postgres;Database=postgres";
+        return new PostgresServer(connectionString, $"the machine's PostgreSQL binaries ({bin}) on 127.0.0.1:{cluster.Port}, no Docker engine answered",
+            cluster.DisposeAsync, cluster);
     }
 
-    /// <summary>Starts the (stopped) server again, on the same port and data.</summary>
-    public Task StartAgainAsync() =>
+    /// <summary>A cluster in a temporary directory, run by pg_ctl.</summary>
+    private sealed record LocalCluster(string Bin, string? RunAs, string Directory, int Port)
+    {
+        private string Data => Path.Combine(Directory, "data");
+
         // fsync off (-F): a test database need not survive a power cut.
-        RunAsync(Owned(_binDirectory), _runAs, "pg_ctl", ["-D", Path.Combine(_directory!, "data"), "-l", Path.Combine(_directory!, "postgres.log"), "-w", "-t", "60",
-            "-o", $"-h 127.0.0.1 -p {_port} -k {_directory} -F -c max_connections=300", "start"]);
+        public Task StartAsync() => RunAsync(Bin, RunAs, "pg_ctl", ["-D", Data, "-l", Path.Combine(Directory, "postgres.log"), "-w", "-t", "60",
+            "-o", $"-h 127.0.0.1 -p {Port} -k {Directory} -F -c max_connections=300", "start"]);
 
-    /// <summary>Stops the server at once (an outage, as far as its clients can tell).</summary>
-    public Task StopAsync() =>
-        RunAsync(Owned(_binDirectory), _runAs, "pg_ctl", ["-D", Path.Combine(_directory!, "data"), "-m", "immediate", "-w", "stop"]);
+        public Task StopAsync() => RunAsync(Bin, RunAs, "pg_ctl", ["-D", Data, "-m", "immediate", "-w", "stop"]);
 
-    private static string Owned(string? bin) => bin ?? throw new InvalidOperationException("only a server started here can be stopped and started");
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await StopAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // Stopped already (by a test that staged an outage).
+            }
+            finally
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+        }
+    }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -90,18 +160,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_directory is null) return;
-        try
-        {
-            await RunAsync(_binDirectory!, _runAs, "pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"]);
-        }
-        finally
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public ValueTask DisposeAsync() => _stop();
 
     private static Task<string> RunAsync(string bin, string? runAs, string tool, IEnumerable<string> arguments)
     {

@@ -5,6 +5,7 @@ using CacheRegistry.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CacheRegistry.Tests.Integration;
@@ -113,20 +114,106 @@ public sealed class ClientTests(BackendInfrastructure infrastructure) : ServerTe
         var content = TestData.Compressible(10_000);
         var digest = TestData.Digest(content);
         var attempts = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var flaky = builder.Build();
-        flaky.MapGet("/cas/{digest}", () => Interlocked.Increment(ref attempts) <= 2
+        await using var flaky = await StartFakeServerAsync(app => app.MapGet("/cas/{digest}", () => Interlocked.Increment(ref attempts) <= 2
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
-            : Results.Bytes(content, "application/octet-stream"));
-        await flaky.StartAsync();
+            : Results.Bytes(content, "application/octet-stream")));
 
         using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
         var target = Path.Combine(WorkDirectory, "retried");
         Assert.True(await client.DownloadBlobAsync(digest, target));
         Assert.Equal(content, await File.ReadAllBytesAsync(target));
         Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task A_429_is_retried_after_the_servers_Retry_After()
+    {
+        var attempts = 0;
+        await using var limited = await StartFakeServerAsync(app => app.MapPost("/default/api/v1/cas/find-missing", (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref attempts) > 1) return Results.Json(new { missing = Array.Empty<string>() });
+            context.Response.Headers.RetryAfter = "1";
+            return Results.StatusCode(StatusCodes.Status429TooManyRequests);
+        }));
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(limited.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Empty(await client.FindMissingAsync([TestData.Digest([1])]));
+        Assert.Equal(2, attempts);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {clock.Elapsed}, not after the 1 s Retry-After");
+    }
+
+    [Fact]
+    public async Task Requests_that_create_something_are_not_retried()
+    {
+        var attempts = 0;
+        await using var flaky = await StartFakeServerAsync(app => app.MapPost("/api/v1/tokens", () =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }));
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        var error = await Assert.ThrowsAsync<CacheClientException>(() => client.CreateTokenAsync(new("ci", ["ci:read"], "1d")));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task An_upload_cut_off_by_a_5xx_is_sent_again_whole_and_compressed()
+    {
+        var content = TestData.Compressible(300_000);
+        var digest = TestData.Digest(content);
+        var received = new List<byte[]>();
+        await using var flaky = await StartFakeServerAsync(app => app.MapPut("/cas/{digest}", async (HttpRequest request) =>
+        {
+            var body = new MemoryStream();
+            await using (var decompressed = new Common.Compression.ZstdDecompressStream(request.Body, leaveOpen: true)) await decompressed.CopyToAsync(body);
+            lock (received) received.Add(body.ToArray());
+            return received.Count <= 2 ? Results.StatusCode(StatusCodes.Status502BadGateway) : Results.StatusCode(StatusCodes.Status201Created);
+        }));
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        await client.PutBlobAsync(digest, () => new MemoryStream(content), content.Length);
+        Assert.Equal(3, received.Count);
+        Assert.All(received, body => Assert.Equal(content, body));
+    }
+
+    [Fact]
+    public async Task An_entry_whose_key_is_a_path_is_deleted_by_that_path()
+    {
+        var put = await Http.PutAsync("ci/ccache/project/ab/cdef0123", new ByteArrayContent(TestData.Random(100)));
+        Assert.True(put.IsSuccessStatusCode, $"PUT answered {put.StatusCode}");
+
+        using var client = Client("ci");
+        Assert.True(await client.DeleteEntryAsync("ccache", "project/ab/cdef0123"));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("ci/ccache/project/ab/cdef0123")).StatusCode);
+        Assert.False(await client.DeleteEntryAsync("ccache", "project/ab/cdef0123"));
+    }
+
+    [Fact]
+    public async Task The_client_comes_from_dependency_injection_too()
+    {
+        var services = new ServiceCollection();
+        services.AddCacheRegistryClient(new CacheClientOptions { Server = Server.BaseAddress, Namespace = "di" });
+        await using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<CacheClient>();
+
+        var digest = await client.PutFileAsync(WriteFile("di.txt", TestData.Compressible(5_000)));
+        Assert.Empty(await client.FindMissingAsync([digest]));
+        Assert.Equal(["di"], (await client.GetBlobInfoAsync(digest))!.Namespaces);
+    }
+
+    /// <summary>A stand-in server on a loopback port whose answers a test scripts (to fail on purpose).</summary>
+    private static async Task<WebApplication> StartFakeServerAsync(Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync();
+        return app;
     }
 
     private string WriteFile(string name, byte[] content)
