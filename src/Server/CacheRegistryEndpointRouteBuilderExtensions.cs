@@ -1,40 +1,45 @@
-using CacheRegistry.Server.Protocols;
+using CacheRegistry.Common.Api;
+using CacheRegistry.Server.Api;
+using CacheRegistry.Server.Http;
+using CacheRegistry.Server.Http.Authorization;
+using CacheRegistry.Server.Protocols.Bazel;
+using CacheRegistry.Server.Protocols.Ccache;
+using CacheRegistry.Server.Protocols.Gradle;
+using CacheRegistry.Server.Protocols.Nx;
+using CacheRegistry.Server.Protocols.Turborepo;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace CacheRegistry.Server;
 
 public static class CacheRegistryEndpointRouteBuilderExtensions
 {
+    /// <summary>
+    /// Maps every route. Each group names its protocol and where its namespace comes from; each endpoint
+    /// declares who may call it (an endpoint that declares nothing is denied).
+    /// </summary>
     public static void MapCacheRegistry(this IEndpointRouteBuilder routes)
     {
-        var operations = Tagged(routes, "operations");
-        operations.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        operations.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        operations.MapGet("/metrics", (HttpContext context, Auth.NamespaceAuthorizer access, Observability.PrometheusExporter exporter) =>
-        {
-            access.AuthorizeOperator(context);
-            return Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8");
-        });
+        var operations = routes.MapGroup("").InScope("operations", NamespaceSource.None);
+        operations.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        operations.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        operations.MapGet("/metrics", (Observability.PrometheusExporter exporter) =>
+            Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).RequireOperator();
 
-        var api = Tagged(routes, "api");
-        api.MapApiV1AdminRoutes();
-        api.MapOperatorApi();
-        api.MapTokenApi();
+        var admin = routes.MapGroup("").InScope("api", NamespaceSource.None);
+        admin.MapBlobInfoApi();
+        admin.MapAdminApi();
+        admin.MapTokenApi();
         // Turborepo names its namespace (team) in the query string, so it has no prefixed form.
-        Tagged(routes, "turborepo").MapTurborepoRemoteCache();
-        foreach (var group in new[] { routes.MapGroup(""), routes.MapGroup("/{ns}") })
+        routes.MapGroup("").InScope("turborepo", NamespaceSource.TurborepoTeam).MapTurborepoRemoteCache();
+        foreach (var prefix in new[] { "", ApiRoutes.NamespacePrefix })
         {
-            Tagged(group, "bazel").MapBazelHttpCache();
-            Tagged(group, "ccache").MapCcacheHttpStorage();
-            Tagged(group, "nx").MapNxRemoteCache();
-            Tagged(group, "gradle").MapGradleBuildCache();
-            Tagged(group, "api").MapApiV1NamespaceRoutes();
-            Tagged(group, "artifacts").MapArtifactApi();
-            Tagged(group, "api").MapOperatorNamespaceRoutes();
+            var group = routes.MapGroup(prefix);
+            group.MapGroup("").InScope("bazel", NamespaceSource.RoutePrefix).MapBazelHttpCache();
+            group.MapGroup("").InScope("ccache", NamespaceSource.RoutePrefix).MapCcacheHttpStorage();
+            group.MapGroup("").InScope("nx", NamespaceSource.RoutePrefix).MapNxRemoteCache();
+            group.MapGroup("").InScope("gradle", NamespaceSource.RoutePrefix).MapGradleBuildCache();
+            group.MapGroup("").InScope("api", NamespaceSource.RoutePrefix).MapCasApi();
+            group.MapGroup("").InScope("artifacts", NamespaceSource.RoutePrefix).MapArtifactApi();
         }
     }
-
-    // The protocol label every endpoint of the group reports its request metrics under.
-    private static RouteGroupBuilder Tagged(IEndpointRouteBuilder routes, string protocol) =>
-        routes.MapGroup("").WithMetadata(new ProtocolTag(protocol));
 }

@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Http.Authorization;
 using CacheRegistry.Server.Audit;
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Background;
@@ -12,7 +13,7 @@ using CacheRegistry.Server.Gc;
 using CacheRegistry.Server.Health;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
-using CacheRegistry.Server.Protocols;
+using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Storage.FileSystem;
 using CacheRegistry.Server.Storage.S3;
 
@@ -85,7 +86,9 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddCacheRateLimiting(configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
 
         services.AddProblemDetails();
+        services.AddSingleton<ErrorResponses>();
         services.AddExceptionHandler<RequestErrorHandler>();
+        services.AddCacheAuthorization();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])

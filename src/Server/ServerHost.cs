@@ -3,6 +3,7 @@ using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Storage;
 using CacheRegistry.Server.Hosting;
+using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Extensions.Options;
 
@@ -40,8 +41,10 @@ public static class ServerHost
         app.Services.GetRequiredService<Observability.PrometheusExporter>();
         app.UseMiddleware<Observability.RequestMetricsMiddleware>(); // outermost: sees every final status
         app.UseExceptionHandler();
+        app.UseMiddleware<RequestScopeMiddleware>(); // the namespace and protocol, once, for everything below
         app.UseAuthentication();
         app.UseCacheRateLimiting();
+        app.UseAuthorization();
         app.UseMiddleware<AuditMiddleware>();
         app.MapCacheRegistry();
         return app;
@@ -66,7 +69,7 @@ public static class ServerHost
         }
         var leftovers = services.GetRequiredService<StagingArea>().RemoveLeftovers();
         if (leftovers > 0) app.Logger.LogInformation("Removed {Count} staged files left by a previous run", leftovers);
-        await StartupProgress.WhileWaitingAsync(app.Logger, "checking that the database and the storage belong together",
+        await StartupProgress.WhileWaitingAsync(app.Logger, "checking that the database and the storage belong together (is the object store reachable?)",
             token => services.GetRequiredService<StorageBindingCheck>().VerifyAsync(token), cancellationToken);
 
         await app.StartAsync(cancellationToken);

@@ -81,7 +81,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int Number, int Size, int T
 
 public sealed record TagRequest(string Version);
 
-public sealed record YankRequest(bool Yanked);
+public sealed record YankRequest(bool? Yanked);
 
 /// <summary>A resumable upload: which parts the server holds.</summary>
 public sealed record UploadSessionInfo(string Id, IReadOnlyList<UploadedPart> Parts, DateTimeOffset ExpiresAt);

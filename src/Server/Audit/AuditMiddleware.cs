@@ -5,7 +5,7 @@ using CacheRegistry.Server.Core.Entries;
 using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
-using CacheRegistry.Server.Protocols;
+using CacheRegistry.Server.Http;
 
 namespace CacheRegistry.Server.Audit;
 
@@ -20,14 +20,10 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimePr
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyRequest>() is not null) return;
 
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
-        audit.Record(new AuditEvent(clock.GetUtcNow(), NamespaceAuthorizer.ActorOf(context), $"{method} {route}", NamespaceOf(context),
+        // The namespace the request was authorized for, not a second reading of the route.
+        var ns = context.Features.Get<RequestScope>()?.Namespace?.Value;
+        audit.Record(new AuditEvent(clock.GetUtcNow(), Caller.ActorOf(context.User), $"{method} {route}", ns,
             Truncate(context.Request.Path.Value, 512), context.Response.StatusCode));
-    }
-
-    private static string? NamespaceOf(HttpContext context)
-    {
-        var text = context.GetRouteValue("ns") as string ?? context.Request.Query["slug"].FirstOrDefault() ?? context.Request.Query["teamId"].FirstOrDefault();
-        return NamespaceName.TryParse(text, out var ns) ? ns.Value : NamespaceName.Default.Value;
     }
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];

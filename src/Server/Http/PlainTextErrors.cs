@@ -1,4 +1,4 @@
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>Endpoint metadata: this protocol's clients want error messages as text/plain, not problem JSON.</summary>
 public sealed class PlainTextErrors

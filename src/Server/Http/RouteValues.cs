@@ -6,7 +6,7 @@ using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>Turns request text into validated values; anything malformed is a 400 before it is used.</summary>
 public static class RouteValues

@@ -1,4 +1,4 @@
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>Endpoint metadata: a POST that changes nothing (a query), so the audit log skips it.</summary>
 public sealed class ReadOnlyRequest

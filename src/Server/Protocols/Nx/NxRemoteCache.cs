@@ -1,11 +1,8 @@
-using CacheRegistry.Server.Core.Access;
-using CacheRegistry.Server.Core.Cas;
 using CacheRegistry.Server.Core.Entries;
-using CacheRegistry.Server.Core.Errors;
-using CacheRegistry.Server.Core.Namespaces;
-using CacheRegistry.Server.Metadata;
+using CacheRegistry.Server.Http;
+using CacheRegistry.Server.Http.Authorization;
 
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Protocols.Nx;
 
 /// <summary>
 /// Nx's self-hosted remote cache API: <c>GET|PUT /v1/cache/{hash}</c>, also under <c>/{namespace}/</c>.
@@ -18,15 +15,15 @@ public static class NxRemoteCache
     {
         var nx = routes.MapGroup("/v1/cache").WithMetadata(PlainTextErrors.Instance);
         nx.MapMethods("/{hash}", [HttpMethods.Get, HttpMethods.Head],
-            (HttpContext context, string hash, EntryRequests requests) => requests.GetAsync(context, Address(context, hash)));
-        nx.MapPut("/{hash}", async (HttpContext context, string hash, EntryRequests requests) =>
+            (HttpContext context, string hash, RequestScope scope, EntryRequests requests) => requests.GetAsync(context, Address(scope, hash))).RequireRead();
+        nx.MapPut("/{hash}", async (HttpContext context, string hash, RequestScope scope, EntryRequests requests) =>
         {
             if (context.Request.ContentLength is null) throw CacheRequestException.BadRequest("missing Content-Length header");
-            await requests.PutAsync(context, Address(context, hash), EntryWriteMode.CreateOnly);
+            await requests.PutAsync(context, Address(scope, hash), EntryWriteMode.CreateOnly);
             return Results.Ok();
-        });
+        }).RequireWrite();
     }
 
-    private static EntryAddress Address(HttpContext context, string hash) =>
-        new(RouteValues.Namespace(context), EntryKind.Nx, RouteValues.OpaqueKey(hash, "Nx hash"));
+    private static EntryAddress Address(RequestScope scope, string hash) =>
+        new(scope.RequiredNamespace, EntryKind.Nx, RouteValues.OpaqueKey(hash, "Nx hash"));
 }

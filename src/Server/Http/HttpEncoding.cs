@@ -7,7 +7,7 @@ using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Net.Http.Headers;
 
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 /// <summary>Content-Encoding and Accept-Encoding handling shared by every protocol adapter.</summary>
 public static class HttpEncoding

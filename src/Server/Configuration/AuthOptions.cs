@@ -1,4 +1,4 @@
-namespace CacheRegistry.Server.Auth;
+namespace CacheRegistry.Server.Configuration;
 
 /// <summary>"CacheRegistry:Auth". Off in the embedded default: then every request may do everything.</summary>
 public sealed class AuthOptions

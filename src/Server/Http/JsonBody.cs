@@ -6,7 +6,7 @@ using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Core.Namespaces;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace CacheRegistry.Server.Protocols;
+namespace CacheRegistry.Server.Http;
 
 public static class JsonBody
 {

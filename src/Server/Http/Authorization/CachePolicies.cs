@@ -1,0 +1,54 @@
+using CacheRegistry.Server.Auth;
+using Microsoft.AspNetCore.Authorization;
+
+namespace CacheRegistry.Server.Http.Authorization;
+
+/// <summary>
+/// The authorization every endpoint declares, as policies: a permission on the request's namespace, or
+/// operator access across namespaces. An endpoint that declares nothing is denied (the fallback policy);
+/// health probes declare anonymous access explicitly.
+/// </summary>
+public static class CachePolicies
+{
+    public const string Read = "namespace:read";
+    public const string Write = "namespace:write";
+    public const string Delete = "namespace:delete";
+    public const string Operator = "operator";
+
+    public static IServiceCollection AddCacheAuthorization(this IServiceCollection services)
+    {
+        services.AddSingleton<IAuthorizationHandler, AccessHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AccessResultHandler>();
+        return services.AddAuthorization(options =>
+        {
+            options.AddPolicy(Read, Policy(new NamespaceRequirement(CachePermission.Read)));
+            options.AddPolicy(Write, Policy(new NamespaceRequirement(CachePermission.Write)));
+            options.AddPolicy(Delete, Policy(new NamespaceRequirement(CachePermission.Delete)));
+            options.AddPolicy(Operator, Policy(new OperatorRequirement()));
+            options.FallbackPolicy = Policy(new UndeclaredRequirement());
+        });
+    }
+
+    private static AuthorizationPolicy Policy(IAuthorizationRequirement requirement) => new AuthorizationPolicyBuilder().AddRequirements(requirement).Build();
+
+    /// <summary>Reading the request's namespace.</summary>
+    public static TBuilder RequireRead<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(Read);
+
+    /// <summary>Writing in the request's namespace (includes reading).</summary>
+    public static TBuilder RequireWrite<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(Write);
+
+    /// <summary>Deleting in the request's namespace (includes reading).</summary>
+    public static TBuilder RequireDelete<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(Delete);
+
+    /// <summary>Admin on every namespace (<c>*:admin</c>).</summary>
+    public static TBuilder RequireOperator<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(Operator);
+}
+
+/// <summary>A permission on the request's namespace.</summary>
+public sealed record NamespaceRequirement(CachePermission Permission) : IAuthorizationRequirement;
+
+/// <summary>Admin on every namespace.</summary>
+public sealed record OperatorRequirement : IAuthorizationRequirement;
+
+/// <summary>The fallback for an endpoint that declares no authorization: never met.</summary>
+public sealed record UndeclaredRequirement : IAuthorizationRequirement;
