@@ -24,21 +24,14 @@ public static class CacheRegistryServiceCollectionExtensions
     /// <summary>Registers the cache core, the configured metadata and storage backends, and background services.</summary>
     public static IServiceCollection AddCacheRegistry(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CacheRegistryOptions>().BindConfiguration(CacheRegistryOptions.Section);
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
-        services.AddOptions<CacheLimitsOptions>().BindConfiguration(CacheLimitsOptions.Section);
-        services.AddOptions<CompressionOptions>().BindConfiguration(CompressionOptions.Section);
-        services.AddOptions<AccessTrackingOptions>().BindConfiguration(AccessTrackingOptions.Section);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
-        services.AddOptions<GcOptions>().BindConfiguration(GcOptions.Section);
-        services.AddOptions<Observability.TelemetryOptions>().BindConfiguration(Observability.TelemetryOptions.Section);
+        services.AddCacheRegistrySettings();
 
-        // The provider choice shapes the service graph, so it is read now rather than through IOptions.
-        var registry = configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
+        // The provider choice shapes the service graph, so it is read (and checked) now rather than through IOptions.
+        var registry = configuration.ReadSettings<CacheRegistryOptions>(CacheRegistryOptions.Section);
+        var database = configuration.ReadSettings<DatabaseOptions>(DatabaseOptions.Section);
+        var storage = configuration.ReadSettings<StorageOptions>(StorageOptions.Section);
+        var auth = configuration.ReadSettings<AuthOptions>(AuthOptions.Section);
+        var rateLimit = configuration.ReadSettings<RateLimitOptions>(RateLimitOptions.Section);
         Directory.CreateDirectory(registry.DataDirectoryFullPath);
 
         services.AddCacheMetadata(database, registry);
@@ -82,8 +75,8 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<EntryRequests>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AuditWriterService>();
-        services.AddCacheAuth(configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new());
-        services.AddCacheRateLimiting(configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
+        services.AddCacheAuth(auth);
+        services.AddCacheRateLimiting(rateLimit);
 
         services.AddProblemDetails();
         services.AddSingleton<ErrorResponses>();

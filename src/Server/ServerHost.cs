@@ -21,6 +21,8 @@ public static class ServerHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Query", LogLevel.Critical);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Update", LogLevel.Critical);
         builder.Logging.AddFilter("Npgsql", LogLevel.Critical);
+        // A start that fails is reported by Program in one line; the host would add its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // /readyz says why it is not ready; a probe every few seconds need not log it each time.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         return builder;
@@ -58,12 +60,14 @@ public static class ServerHost
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         var services = app.Services;
+        // Every setting is checked before anything is touched (the host would check them only when it starts).
+        services.GetRequiredService<IStartupValidator>().Validate();
         var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         services.GetRequiredService<DataDirectoryLock>().Acquire();
         if (database.MigrateOnStartup)
         {
             // The data directory lock makes the embedded database this server's alone.
-            var exclusive = database.Provider == DatabaseProvider.Sqlite && database.ConnectionString is null;
+            var exclusive = database.Provider == DatabaseProvider.Sqlite && string.IsNullOrEmpty(database.ConnectionString);
             await StartupProgress.WhileWaitingAsync(app.Logger, "applying database migrations (another server may hold the migration lock)",
                 token => services.GetRequiredService<DatabaseMigrator>().MigrateAsync(exclusive, token), cancellationToken);
         }
@@ -73,9 +77,6 @@ public static class ServerHost
             token => services.GetRequiredService<StorageBindingCheck>().VerifyAsync(token), cancellationToken);
 
         await app.StartAsync(cancellationToken);
-        var registry = services.GetRequiredService<IOptions<CacheRegistryOptions>>().Value;
-        var store = services.GetRequiredService<IBlobStore>();
-        app.Logger.LogInformation("CacheRegistry serving on {Urls} with {Database} metadata and {Storage}; data directory {DataDirectory}",
-            string.Join(", ", app.Urls), database.Provider, store.Description, registry.DataDirectoryFullPath);
+        StartupReport.Log(app);
     }
 }

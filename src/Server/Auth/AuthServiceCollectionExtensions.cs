@@ -30,7 +30,7 @@ public static class AuthServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, BootstrapTokenHandler>(BootstrapScheme, null);
         if (!auth.Enabled) return services;
 
-        var signingKey = TokenIssuer.SigningKeyOf(auth); // fails start-up when missing or short
+        var signingKey = TokenIssuer.SigningKeyOf(auth);
         authentication.AddJwtBearer(LocalScheme, o =>
         {
             o.MapInboundClaims = false;

@@ -17,17 +17,9 @@ namespace CacheRegistry.Server.Auth;
 /// <summary>Issues, lists and revokes the server's own tokens (signed JWTs with a <c>jti</c>).</summary>
 public sealed class TokenIssuer(TokenCatalog tokens, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider clock)
 {
-    public const int MinimumKeyBytes = 32;
-
-    public static SymmetricSecurityKey SigningKeyOf(AuthOptions options)
-    {
-        var bytes = Encoding.UTF8.GetBytes(options.SigningKey ?? "");
-        if (bytes.Length < MinimumKeyBytes)
-        {
-            throw new InvalidOperationException($"{AuthOptions.Section}:SigningKey must be at least {MinimumKeyBytes} bytes when auth is enabled.");
-        }
-        return new SymmetricSecurityKey(bytes) { KeyId = "cacheregistry" };
-    }
+    /// <summary>The key the server's tokens are signed with (its length is checked with the other settings, at start).</summary>
+    public static SymmetricSecurityKey SigningKeyOf(AuthOptions options) =>
+        new(Encoding.UTF8.GetBytes(options.SigningKey ?? "")) { KeyId = "cacheregistry" };
 
     public async Task<CreatedToken> IssueAsync(string name, IReadOnlyList<NamespaceScope> scopes, TimeSpan lifetime, string createdBy, CancellationToken cancellationToken)
     {

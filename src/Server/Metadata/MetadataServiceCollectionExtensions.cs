@@ -12,7 +12,7 @@ public static class MetadataServiceCollectionExtensions
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
-                var sqlite = database.ConnectionString ?? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}";
+                var sqlite = string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}" : database.ConnectionString;
                 services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>())
                     // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
                     // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's

@@ -8,19 +8,6 @@ using OpenTelemetry.Trace;
 
 namespace CacheRegistry.Server.Observability;
 
-/// <summary>"CacheRegistry:Telemetry": OTLP export of the server's metrics and traces, off unless an endpoint is set.</summary>
-public sealed class TelemetryOptions
-{
-    public const string Section = CacheRegistryOptions.Section + ":Telemetry";
-
-    /// <summary>The collector, e.g. http://otel-collector:4318 (OTLP over HTTP/protobuf).</summary>
-    public string? OtlpEndpoint { get; set; }
-
-    public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(15);
-
-    public string ServiceName { get; set; } = "cacheregistry";
-}
-
 /// <summary>
 /// Owns the OpenTelemetry SDK's meter and tracer providers (OpenTelemetry.Extensions.Hosting is not
 /// available to us): the same instruments /metrics shows, plus traces of requests, outgoing HTTP (S3)

@@ -69,7 +69,7 @@ public sealed class ArtifactRegistry(ArtifactCatalog catalog, ContentStore conte
     /// <summary>A range or a tag to the highest matching version that is not yanked; null when none matches.</summary>
     public async Task<ArtifactVersionInfo?> ResolveAsync(NamespaceName ns, string name, string spec, bool includePrerelease, CancellationToken cancellationToken)
     {
-        if (VersionRange.TryParse(spec, out var range))
+        if (SemVerRange.TryParse(spec, out var range))
         {
             var best = (await catalog.VersionsAsync(ns, name, cancellationToken))
                 .Select(v => (Record: v, Version: SemanticVersion.Parse(v.FullVersion)))

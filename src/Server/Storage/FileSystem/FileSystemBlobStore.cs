@@ -11,7 +11,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)
     {
-        _root = Path.GetFullPath(storage.Value.Path ?? Path.Combine(registry.Value.DataDirectory, "blobs"));
+        _root = Path.GetFullPath(string.IsNullOrEmpty(storage.Value.Path) ? Path.Combine(registry.Value.DataDirectory, "blobs") : storage.Value.Path);
         Directory.CreateDirectory(_root);
     }
 

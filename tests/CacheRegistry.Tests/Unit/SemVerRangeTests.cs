@@ -3,7 +3,7 @@ using SemanticVersion = NuGet.Versioning.SemanticVersion;
 
 namespace CacheRegistry.Tests.Unit;
 
-public class VersionRangeTests
+public class SemVerRangeTests
 {
     [Theory]
     [InlineData("^1.2", "1.2.0", true)]
@@ -39,7 +39,7 @@ public class VersionRangeTests
     [InlineData("^1.0 || ^3.0", "2.1.0", false)]
     public void Ranges_match_as_npm_does(string range, string version, bool matches)
     {
-        Assert.True(VersionRange.TryParse(range, out var parsed));
+        Assert.True(SemVerRange.TryParse(range, out var parsed));
         Assert.Equal(matches, parsed.Matches(SemanticVersion.Parse(version), includePrerelease: false));
     }
 
@@ -52,7 +52,7 @@ public class VersionRangeTests
     [InlineData("1.3.0-beta.1", "1.3.0-beta.1", false, true)]
     public void Pre_releases_match_only_when_asked_or_named(string range, string version, bool includePrerelease, bool matches)
     {
-        Assert.True(VersionRange.TryParse(range, out var parsed));
+        Assert.True(SemVerRange.TryParse(range, out var parsed));
         Assert.Equal(matches, parsed.Matches(SemanticVersion.Parse(version), includePrerelease));
     }
 
@@ -65,5 +65,5 @@ public class VersionRangeTests
     [InlineData(">=")]
     [InlineData("1.2.3.4")]
     [InlineData("1.2-beta")]
-    public void Tags_and_nonsense_are_not_ranges(string text) => Assert.False(VersionRange.TryParse(text, out _));
+    public void Tags_and_nonsense_are_not_ranges(string text) => Assert.False(SemVerRange.TryParse(text, out _));
 }

@@ -9,7 +9,7 @@ namespace CacheRegistry.Server.Core.Artifacts;
 /// A pre-release matches only when asked for, or when the range names a pre-release of the same
 /// major.minor.patch. Build metadata never affects matching.
 /// </summary>
-public sealed class VersionRange
+public sealed class SemVerRange
 {
     private enum Operator { Equal, Greater, GreaterOrEqual, Less, LessOrEqual }
 
@@ -17,9 +17,9 @@ public sealed class VersionRange
 
     private readonly List<List<Comparator>> _alternatives;
 
-    private VersionRange(List<List<Comparator>> alternatives) => _alternatives = alternatives;
+    private SemVerRange(List<List<Comparator>> alternatives) => _alternatives = alternatives;
 
-    public static bool TryParse(string text, [NotNullWhen(true)] out VersionRange? range)
+    public static bool TryParse(string text, [NotNullWhen(true)] out SemVerRange? range)
     {
         range = null;
         var alternatives = new List<List<Comparator>>();
@@ -34,7 +34,7 @@ public sealed class VersionRange
             }
             alternatives.Add(comparators);
         }
-        range = new VersionRange(alternatives);
+        range = new SemVerRange(alternatives);
         return true;
     }
 
