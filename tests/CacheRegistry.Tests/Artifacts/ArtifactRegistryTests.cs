@@ -106,6 +106,13 @@ public sealed class ArtifactRegistryTests(BackendInfrastructure infrastructure) 
         Assert.True(await _publisher.SetYankedAsync("tool", "1.1.0", true));
         Assert.Equal("1.0.0", (await _publisher.ResolveAsync("tool", "^1"))!.Version);
         Assert.True((await _publisher.GetVersionAsync("tool", "1.1.0"))!.Yanked);
+        // A yank request without its field changes nothing: 400, and the version stays yanked.
+        using (var incomplete = new HttpRequestMessage(HttpMethod.Put, "acme/api/v1/artifacts/tool/versions/1.1.0/yank") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") })
+        {
+            incomplete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestAuth.BootstrapToken);
+            Assert.Equal(HttpStatusCode.BadRequest, (await Http.SendAsync(incomplete)).StatusCode);
+        }
+        Assert.True((await _publisher.GetVersionAsync("tool", "1.1.0"))!.Yanked);
 
         var denied = await Assert.ThrowsAsync<CacheClientException>(() => _publisher.DeleteVersionAsync("tool", "1.1.0"));
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);

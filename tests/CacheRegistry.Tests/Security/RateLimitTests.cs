@@ -26,6 +26,23 @@ public sealed class RateLimitTests(BackendInfrastructure infrastructure) : Serve
         for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("healthz")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_refusal_says_when_to_try_again()
+    {
+        var token = (await TestAuth.IssueAsync(Server, "eager", "team:read")).Token;
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"team/cas/{TestData.Digest([7])}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var response = await Http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+        }
+        Assert.NotNull(refused);
+        Assert.True(refused!.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 }, "429 carries Retry-After in seconds");
+        Assert.Contains("try again", await refused.Content.ReadAsStringAsync());
+    }
+
     private async Task<HttpStatusCode> GetAsync(string token)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"team/cas/{TestData.Digest([7])}");
