@@ -40,12 +40,14 @@ public sealed class CrashTests(BackendInfrastructure infrastructure) : ServerTes
                     }
                 }
             })).ToList();
-            await Task.Delay(2500);
+            // Crash once a good number of uploads were acknowledged (however loaded the machine is), with more in flight.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (acknowledged.Count < 40 && DateTime.UtcNow < deadline) await Task.Delay(50);
             await process.KillAsync();
             await stop.CancelAsync();
             await Task.WhenAll(uploaders);
         }
-        Assert.True(acknowledged.Count > 20, $"only {acknowledged.Count} uploads were acknowledged before the crash");
+        Assert.True(acknowledged.Count >= 40, $"only {acknowledged.Count} uploads were acknowledged before the crash");
 
         Server = await TestServer.StartAsync(Settings);
         foreach (var (digest, content) in acknowledged)

