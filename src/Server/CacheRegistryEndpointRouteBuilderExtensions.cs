@@ -8,6 +8,7 @@ using CacheRegistry.Server.Protocols.Gradle;
 using CacheRegistry.Server.Protocols.Nx;
 using CacheRegistry.Server.Protocols.Turborepo;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry;
 
 namespace CacheRegistry.Server;
 
@@ -22,8 +23,7 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
         var operations = routes.MapGroup("").InScope("operations", NamespaceSource.None);
         operations.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         operations.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
-        operations.MapGet("/metrics", (Observability.PrometheusExporter exporter) =>
-            Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).RequireOperator();
+        operations.MapPrometheusScrapingEndpoint("/metrics").RequireOperator();
 
         var admin = routes.MapGroup("").InScope("api", NamespaceSource.None);
         admin.MapBlobInfoApi();

@@ -13,6 +13,7 @@ using CacheRegistry.Server.Gc;
 using CacheRegistry.Server.Health;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
+using CacheRegistry.Server.Observability;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Storage.FileSystem;
 using CacheRegistry.Server.Storage.S3;
@@ -59,8 +60,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<NamespaceDeletion>();
         services.AddSingleton<ArtifactRegistry>();
         services.AddSingleton<UploadSessions>();
-        services.AddSingleton<Observability.PrometheusExporter>();
-        services.AddHostedService<Observability.OpenTelemetryService>();
+        services.AddCacheTelemetry(configuration.ReadSettings<TelemetryOptions>(TelemetryOptions.Section));
 
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<ChangeFeedService>();

@@ -39,8 +39,6 @@ public static class ServerHost
         });
 
         var app = builder.Build();
-        // Listening starts now, so /metrics counts from the first request, not from the first scrape.
-        app.Services.GetRequiredService<Observability.PrometheusExporter>();
         app.UseMiddleware<Observability.RequestMetricsMiddleware>(); // outermost: sees every final status
         app.UseExceptionHandler();
         app.UseMiddleware<RequestScopeMiddleware>(); // the namespace and protocol, once, for everything below

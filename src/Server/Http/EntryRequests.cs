@@ -17,11 +17,12 @@ public sealed class EntryRequests(EntryStore entries, BlobReader reader, IOption
     public async Task GetAsync(HttpContext context, EntryAddress address) => await WriteAsync(context, await FindAsync(context, address));
 
     /// <summary>Stores the request body under the address. True when the entry is new.</summary>
-    public Task<bool> PutAsync(HttpContext context, EntryAddress address, EntryWriteMode mode, IReadOnlyDictionary<string, string>? metadata = null)
+    public async Task<bool> PutAsync(HttpContext context, EntryAddress address, EntryWriteMode mode, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var maxSize = address.Kind == EntryKind.Action ? limits.Value.MaxActionEntryBytes : limits.Value.MaxBlobBytes;
         HttpEncoding.RejectDeclaredOversize(context.Request, maxSize);
-        return entries.PutAsync(address, context.Request.Body, HttpEncoding.UploadEncodingOf(context.Request), metadata, mode, context.RequestAborted);
+        await using var body = Observability.WireBytes.Incoming(context);
+        return await entries.PutAsync(address, body, HttpEncoding.UploadEncodingOf(context.Request), metadata, mode, context.RequestAborted);
     }
 
     public Task<bool> DeleteAsync(HttpContext context, EntryAddress address) => entries.DeleteAsync(address, context.RequestAborted);

@@ -68,6 +68,7 @@ public static class HttpEncoding
         }
         SetContentHeaders(response, content.Length, content.Encoding);
         await content.Stream.CopyToAsync(response.Body, context.RequestAborted);
+        Observability.WireBytes.Outgoing(context, content.Length);
     }
 
     private static void SetContentHeaders(HttpResponse response, long length, BlobEncoding encoding)

@@ -230,8 +230,6 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
 
     private async Task<double> StoredBytesWrittenAsync()
     {
-        var metrics = await Http.GetStringAsync("metrics");
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("cacheregistry_stored_bytes_total{direction=\"write\"} ", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        return PrometheusText.Value(await Http.GetStringAsync("metrics"), "cacheregistry_stored_bytes_total{direction=\"write\"}");
     }
 }

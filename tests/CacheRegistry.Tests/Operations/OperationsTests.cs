@@ -82,7 +82,7 @@ public sealed class OperationsTests(BackendInfrastructure infrastructure) : Serv
         await AssertConsistentAsync(http);
 
         var metrics = await http.GetStringAsync("metrics");
-        Assert.Contains("cacheregistry_evictions_total{namespace=\"team\",reason=\"quota\"}", metrics);
+        Assert.True(PrometheusText.Has(metrics, "cacheregistry_evictions_total{namespace=\"team\",reason=\"quota\"}"));
         Assert.True(Value(metrics, "cacheregistry_gc_passes_total") >= 1);
     }
 
@@ -259,11 +259,7 @@ public sealed class OperationsTests(BackendInfrastructure infrastructure) : Serv
         }
     }
 
-    private static double Value(string metrics, string series)
-    {
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static double Value(string metrics, string series) => PrometheusText.Value(metrics, series);
 
     /// <summary>An object as a crash leaves it: stored, never recorded.</summary>
     private Task PlantOrphanAsync(byte[] content)

@@ -40,7 +40,8 @@ public static class BazelHttpCache
     {
         var expected = RouteValues.Digest(digest);
         HttpEncoding.RejectDeclaredOversize(context.Request, limits.Value.MaxBlobBytes);
-        var created = await cas.PutAsync(scope.RequiredNamespace, expected, context.Request.Body, HttpEncoding.UploadEncodingOf(context.Request), context.RequestAborted);
+        await using var body = Observability.WireBytes.Incoming(context);
+        var created = await cas.PutAsync(scope.RequiredNamespace, expected, body, HttpEncoding.UploadEncodingOf(context.Request), context.RequestAborted);
         return created ? Results.StatusCode(StatusCodes.Status201Created) : Results.Ok();
     }
 
