@@ -65,6 +65,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddHostedService<AccessFlushService>();
         services.AddHostedService<ChangeFeedService>();
         services.AddHostedService<StagingCleanupService>();
+        services.AddHostedService<DurabilityFlushService>();
         services.AddSingleton<GcLease>();
         services.AddSingleton<EvictionPolicies>();
         services.AddSingleton<OrphanSweep>();

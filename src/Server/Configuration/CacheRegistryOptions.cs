@@ -17,5 +17,12 @@ public sealed class CacheRegistryOptions : IValidatedOptions
 
     public string StagingDirectoryFullPath => Path.GetFullPath(string.IsNullOrEmpty(StagingDirectory) ? Path.Combine(DataDirectory, "staging") : StagingDirectory);
 
-    public void Check(SettingsCheck check) => check.Required(nameof(DataDirectory), DataDirectory, "to a directory");
+    [Description("How often what the server wrote to local disks (the SQLite database, filesystem blobs) is forced to disk. A crash of the server loses no acknowledged write either way; a power loss can take at most this much. 0 leaves it to the operating system (Linux: about 30 s).")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public void Check(SettingsCheck check)
+    {
+        check.Required(nameof(DataDirectory), DataDirectory, "to a directory");
+        check.NotNegative(nameof(FlushInterval), FlushInterval);
+    }
 }

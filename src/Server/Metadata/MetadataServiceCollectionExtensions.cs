@@ -12,7 +12,7 @@ public static class MetadataServiceCollectionExtensions
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
-                var sqlite = string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}" : database.ConnectionString;
+                var sqlite = SqliteConnectionString(database, registry);
                 services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>())
                     // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
                     // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's
@@ -41,11 +41,15 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new LeaseCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new ChangeLog(Contexts(s)));
         services.AddSingleton(s => new StorageBindingCatalog(Contexts(s), Dialect(s)));
-        services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s),
+            database.Provider == DatabaseProvider.Sqlite ? new SqliteGroupCommit(SqliteConnectionString(database, registry), Dialect(s)) : null));
         services.AddSingleton(s => new MetadataHealth(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new DatabaseMigrator(Contexts(s), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }
+
+    private static string SqliteConnectionString(DatabaseOptions database, CacheRegistryOptions registry) =>
+        string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}" : database.ConnectionString;
 
     private static IDbContextFactory<CacheDbContext> Contexts(IServiceProvider services) => services.GetRequiredService<IDbContextFactory<CacheDbContext>>();
 

@@ -20,16 +20,24 @@ public sealed class MetadataWrite
 /// <summary>A write refused by the database's constraints: a grant or blob it names is not there (any more).</summary>
 public sealed class MetadataConstraintException(string message, Exception inner) : Exception(message, inner);
 
-/// <summary>Commits <see cref="MetadataWrite"/>s.</summary>
-public sealed class MetadataWriter
+/// <summary>
+/// Commits <see cref="MetadataWrite"/>s: on SQLite through one group commit (<see cref="SqliteGroupCommit"/>),
+/// on PostgreSQL each on a pooled connection of its own (PostgreSQL commits concurrently).
+/// </summary>
+public sealed class MetadataWriter : IAsyncDisposable
 {
+    /// <summary>Spans for commits (how long an upload waits for its group), when tracing listens.</summary>
+    internal static readonly System.Diagnostics.ActivitySource Activities = new("CacheRegistry.Metadata");
+
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
+    private readonly SqliteGroupCommit? _group;
 
-    internal MetadataWriter(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    internal MetadataWriter(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, SqliteGroupCommit? group)
     {
         _contexts = contexts;
         _dialect = dialect;
+        _group = group;
     }
 
     public MetadataWrite Begin() => new();
@@ -39,20 +47,30 @@ public sealed class MetadataWriter
     public async Task<string?> CommitAsync(MetadataWrite write, CancellationToken cancellationToken)
     {
         if (write.IsEmpty) return null;
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        if (write.StorageKeyOf is { } digest) write.Batch.Add("""SELECT storage_key AS "Value" FROM blobs WHERE digest = {0}""", digest.Hex);
+        var returnsValue = write.StorageKeyOf is not null;
+        using var activity = Activities.StartActivity("metadata commit");
+        activity?.SetTag("db.query.text", write.Batch.Sql);
         try
         {
-            if (write.StorageKeyOf is not { } digest)
+            // Once queued, a write is waited for whatever happens to the request: its caller must know whether it committed.
+            if (_group is not null) return await _group.CommitAsync(write, returnsValue);
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            if (!returnsValue)
             {
                 await _dialect.ExecuteAtomicAsync(db, write.Batch, cancellationToken);
                 return null;
             }
-            write.Batch.Add("""SELECT storage_key AS "Value" FROM blobs WHERE digest = {0}""", digest.Hex);
             return (await _dialect.QueryAtomicAsync<string>(db, write.Batch, cancellationToken)).FirstOrDefault();
         }
         catch (Exception e) when (_dialect.IsForeignKeyViolation(e))
         {
             throw new MetadataConstraintException("a blob the write names is not (or no longer) in the namespace", e);
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_group is not null) await _group.DisposeAsync();
     }
 }

@@ -18,6 +18,11 @@ internal sealed partial class SqlBatch
 
     public IReadOnlyList<object> Parameters => _parameters;
 
+    /// <summary>The statements with named parameters (@p0, @p1…), for running them on a plain ADO.NET command.</summary>
+    public string NamedSql => Placeholder().Replace(Sql, match => ParameterName(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+
+    public static string ParameterName(int index) => $"@p{index}";
+
     public SqlBatch Add(string statement, params object[] arguments)
     {
         // Only arguments the statement refers to become parameters, each once however often it is used.

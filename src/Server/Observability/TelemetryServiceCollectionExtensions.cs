@@ -44,6 +44,7 @@ public static class TelemetryServiceCollectionExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
+                .AddSource("CacheRegistry.Metadata")
                 .AddOtlpExporter(exporter => Configure(exporter, endpoint, "/v1/traces")));
         }
         return services;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Net;
 using CacheRegistry.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -28,6 +29,12 @@ public sealed class CommandCountTests(BackendInfrastructure infrastructure) : Se
             services.AddHttpContextAccessor();
             services.AddSingleton<IInterceptor>(provider => _counter.Attach(provider.GetRequiredService<IHttpContextAccessor>()));
         });
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _counter.Dispose();
     }
 
     [BackendFact]
@@ -86,11 +93,28 @@ public sealed class CommandCountTests(BackendInfrastructure infrastructure) : Se
         sql.Split([';', '\n'], StringSplitOptions.TrimEntries).Any(s => s.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
             || s.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase) || s.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Records the commands run for requests that carry the count header, by the header's value.</summary>
-    private sealed class CommandCounter : DbCommandInterceptor
+    /// <summary>
+    /// Records the commands run for requests that carry the count header, by the header's value: those EF Core
+    /// runs, and the metadata commits (which SQLite's group commit runs outside EF Core), each counted once.
+    /// </summary>
+    private sealed class CommandCounter : DbCommandInterceptor, IDisposable
     {
+        private const string CommitSource = "CacheRegistry.Metadata";
+
         private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _commands = new();
+        private readonly ActivityListener _commits;
         private IHttpContextAccessor? _requests;
+
+        public CommandCounter()
+        {
+            _commits = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == CommitSource,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = commit => Record(commit.GetTagItem("db.query.text") as string ?? commit.DisplayName),
+            };
+            ActivitySource.AddActivityListener(_commits);
+        }
 
         public CommandCounter Attach(IHttpContextAccessor requests)
         {
@@ -100,11 +124,19 @@ public sealed class CommandCountTests(BackendInfrastructure infrastructure) : Se
 
         public IReadOnlyList<string> Take(string id) => _commands.TryRemove(id, out var commands) ? commands.ToList() : [];
 
+        public void Dispose() => _commits.Dispose();
+
         private void Count(DbCommand command)
+        {
+            // A commit's own command is counted as the commit.
+            if (Activity.Current?.Source.Name != CommitSource) Record(command.CommandText);
+        }
+
+        private void Record(string commandText)
         {
             if (_requests?.HttpContext?.Request.Headers[CountHeader].ToString() is { Length: > 0 } id)
             {
-                _commands.GetOrAdd(id, _ => new ConcurrentQueue<string>()).Enqueue(command.CommandText);
+                _commands.GetOrAdd(id, _ => new ConcurrentQueue<string>()).Enqueue(commandText);
             }
         }
 

@@ -12,9 +12,9 @@ namespace CacheRegistry.Server.Core.Cas;
 
 /// <summary>
 /// Reads an upload once, streaming: hashes the uncompressed content, enforces the size limit and, when
-/// asked, writes it to a staged file, zstd-compressed unless its first block shows compression does
-/// not pay. Nothing is committed here; the caller verifies the digest and then commits or disposes
-/// the result.
+/// asked, keeps it, zstd-compressed unless its first block shows compression does not pay: a body that
+/// fits in one read block in that block's pooled buffer, a larger one in a staged file. Nothing is
+/// committed here; the caller verifies the digest and then commits or disposes the result.
 /// </summary>
 public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOptions> compression)
 {
@@ -43,6 +43,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     private async Task<IngestedBlob> ReadIdentityAsync(Stream body, StreamHasher hasher, DigestScanner? scanner, bool keepContent, long maxSize, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var bufferKept = false;
         try
         {
             // The first block decides the stored encoding, so the content is staged once, in that encoding.
@@ -52,6 +53,13 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
             {
                 await PumpAsync(body, buffer, hasher, scanner, sink: null, maxSize, cancellationToken);
                 return new IngestedBlob(hasher.Finish(), hasher.Length, null, BlobEncoding.Identity);
+            }
+            if (first < BufferSize)
+            {
+                // The whole body fit in the first block: it is published from memory, without a staging file.
+                var (content, encoding) = KeepSmall(buffer, first);
+                bufferKept = encoding == BlobEncoding.Identity; // the content owns the buffer now
+                return new IngestedBlob(hasher.Finish(), hasher.Length, content, encoding);
             }
 
             var staged = staging.Create();
@@ -81,8 +89,21 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (!bufferKept) ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The small body compressed, when that pays, else the buffer itself (which the result then owns).</summary>
+    private (StagedBytes Content, BlobEncoding Encoding) KeepSmall(byte[] buffer, int length)
+    {
+        var limit = (int)(length * IncompressibleRatio);
+        var compressed = ArrayPool<byte>.Shared.Rent(Math.Max(limit, 1));
+        if (length > 0 && ZstdBlock.TryCompress(buffer.AsSpan(0, length), compressed.AsSpan(0, limit), compression.Value.Level, out var written))
+        {
+            return (new StagedBytes(compressed, written), BlobEncoding.Zstd);
+        }
+        ArrayPool<byte>.Shared.Return(compressed);
+        return (new StagedBytes(buffer, length), BlobEncoding.Identity);
     }
 
     // The client's frame is kept as it came (no recompression); the digest is of what it decompresses to.
@@ -126,9 +147,16 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     private bool Compresses(ReadOnlySpan<byte> block)
     {
         if (block.Length == 0) return false;
-        using var sample = new MemoryStream(block.Length + 64);
-        using (var compressor = new ZstdCompressStream(sample, compression.Value.Level, leaveOpen: true)) compressor.Write(block);
-        return sample.Length < block.Length * IncompressibleRatio;
+        var limit = (int)(block.Length * IncompressibleRatio);
+        var sample = ArrayPool<byte>.Shared.Rent(limit);
+        try
+        {
+            return ZstdBlock.TryCompress(block, sample.AsSpan(0, limit), compression.Value.Level, out _);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sample);
+        }
     }
 
     // zstd's worst case expansion is a few bytes per 128 KiB block; this leaves ample room above it.
@@ -178,10 +206,10 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     }
 }
 
-/// <summary>An upload that has been read and hashed; its staged file (if any) is deleted on dispose unless committed.</summary>
-public sealed record IngestedBlob(Sha256Digest Digest, long Size, StagedFile? Staged, BlobEncoding Encoding) : IAsyncDisposable
+/// <summary>An upload that has been read and hashed; its content (if kept) is freed on dispose unless published.</summary>
+public sealed record IngestedBlob(Sha256Digest Digest, long Size, StagedContent? Content, BlobEncoding Encoding) : IAsyncDisposable
 {
-    public long StoredSize => Staged?.Length ?? 0;
+    public long StoredSize => Content?.Length ?? 0;
 
-    public ValueTask DisposeAsync() => Staged?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => Content?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -32,7 +32,7 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
     /// </summary>
     public async Task StoreAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
     {
-        if (upload.Staged is null) throw new InvalidOperationException("only staged uploads can be stored");
+        if (upload.Content is null) throw new InvalidOperationException("only uploads whose content was kept can be stored");
         if (_recentlyStored.TryGetValue(upload.Digest, out _))
         {
             try
@@ -91,7 +91,7 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
     private async Task PublishAndRegisterAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
     {
         var key = StorageKey.ForNewBlob(upload.Digest, upload.Encoding);
-        await store.PutAsync(key, upload.Staged!, cancellationToken);
+        await store.PutAsync(key, upload.Content!, cancellationToken);
         metrics.StoredBytes.Add(upload.StoredSize, new KeyValuePair<string, object?>("direction", "write"));
         var write = writer.Begin();
         catalog.Register(write, ns, new StoredBlob(upload.Digest, upload.Size, upload.StoredSize, upload.Encoding, key), clock.GetUtcNow());

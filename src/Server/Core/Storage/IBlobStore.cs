@@ -10,9 +10,11 @@ public sealed record OpenedObject(Stream Content, long Length) : IAsyncDisposabl
 }
 
 /// <summary>
-/// Where blob bytes live. Implementations publish a staged, already verified file under a key in one
-/// atomic step: a reader sees either nothing or the whole object, never a partial one. Keys are
-/// never reused for other content, so an object, once written, never changes.
+/// Where blob bytes live. Implementations publish staged, already verified content under a key. Keys
+/// are never reused for other content, so an object, once written, never changes; and nothing reads a
+/// key before the metadata naming it commits, after the put returns, so a put need not be atomic for
+/// new keys (a crash mid-put leaves an orphan for the sweep). Upload parts, the one kind of key written
+/// again, are published atomically.
 /// </summary>
 public interface IBlobStore
 {
@@ -25,8 +27,8 @@ public interface IBlobStore
     /// <summary>The object's length, or null when it does not exist.</summary>
     Task<long?> GetLengthAsync(StorageKey key, CancellationToken cancellationToken);
 
-    /// <summary>Publishes the staged file under the key (replacing an object there: only upload parts are ever sent twice).</summary>
-    Task PutAsync(StorageKey key, StagedFile content, CancellationToken cancellationToken);
+    /// <summary>Publishes the staged content under the key (replacing an object there: only upload parts are ever sent twice).</summary>
+    Task PutAsync(StorageKey key, StagedContent content, CancellationToken cancellationToken);
 
     Task DeleteAsync(StorageKey key, CancellationToken cancellationToken);
 

@@ -61,12 +61,53 @@ public sealed class StagingArea
 }
 
 /// <summary>
+/// Verified content waiting to be published under a storage key: a staged file, or a small body held in
+/// a pooled buffer. Disposing it frees whatever was not published.
+/// </summary>
+public abstract class StagedContent : IAsyncDisposable
+{
+    /// <summary>Bytes to publish; valid once the content is complete.</summary>
+    public abstract long Length { get; }
+
+    public abstract Stream OpenRead();
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>A small body in a rented buffer (at most one read block): published without a staging file.</summary>
+public sealed class StagedBytes : StagedContent
+{
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    /// <param name="rented">An array rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>; this takes it over.</param>
+    public StagedBytes(byte[] rented, int length)
+    {
+        _buffer = rented;
+        _length = length;
+    }
+
+    public override long Length => _length;
+
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(StagedBytes))).AsMemory(0, _length);
+
+    public override Stream OpenRead() => new MemoryStream(_buffer ?? throw new ObjectDisposedException(nameof(StagedBytes)), 0, _length, writable: false);
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
 /// A temporary file being written or waiting to be committed. Disposing it deletes whatever was not
 /// moved into a store, so an abandoned or rejected upload leaves nothing behind.
 /// </summary>
-public sealed class StagedFile : IAsyncDisposable
+public sealed class StagedFile : StagedContent
 {
     private FileStream? _stream;
+    private long _length;
 
     internal StagedFile(string path)
     {
@@ -77,32 +118,35 @@ public sealed class StagedFile : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>Bytes written; valid after <see cref="CompleteAsync"/>.</summary>
-    public long Length { get; private set; }
+    public override long Length => _length;
 
     public Stream Stream => _stream ?? throw new InvalidOperationException("The staged file is already complete.");
 
-    /// <summary>Flushes the data to disk (fsync) and closes the file, ready to be committed.</summary>
+    /// <summary>
+    /// Closes the file, ready to be committed. It is not forced to disk here: what a crash of the server
+    /// process leaves in the page cache reaches the disk regardless, and the durability flush
+    /// bounds what a power loss can take.
+    /// </summary>
     public async Task CompleteAsync()
     {
         if (_stream is null) return;
         try
         {
             await _stream.FlushAsync();
-            _stream.Flush(flushToDisk: true);
         }
         catch (IOException e) when (DiskErrors.IsDiskFull(e))
         {
             throw DiskErrors.Full(e);
         }
-        Length = _stream.Length;
+        _length = _stream.Length;
         await _stream.DisposeAsync();
         _stream = null;
     }
 
-    public FileStream OpenRead() =>
-        new(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    public override Stream OpenRead() =>
+        new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_stream is not null)
         {

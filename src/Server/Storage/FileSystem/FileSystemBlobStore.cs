@@ -8,12 +8,16 @@ namespace CacheRegistry.Server.Storage.FileSystem;
 public sealed class FileSystemBlobStore : IBlobStore
 {
     private readonly string _root;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
 
     public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)
     {
-        _root = Path.GetFullPath(string.IsNullOrEmpty(storage.Value.Path) ? Path.Combine(registry.Value.DataDirectory, "blobs") : storage.Value.Path);
+        _root = RootOf(storage.Value, registry.Value);
         Directory.CreateDirectory(_root);
     }
+
+    public static string RootOf(StorageOptions storage, CacheRegistryOptions registry) =>
+        Path.GetFullPath(string.IsNullOrEmpty(storage.Path) ? Path.Combine(registry.DataDirectory, "blobs") : storage.Path);
 
     public string Description => $"directory {_root}";
 
@@ -37,14 +41,56 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult(file.Exists ? file.Length : (long?)null);
     }
 
-    public Task PutAsync(StorageKey key, StagedFile content, CancellationToken cancellationToken)
+    public Task PutAsync(StorageKey key, StagedContent content, CancellationToken cancellationToken)
     {
         var target = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        // rename(2) publishes the file atomically; the staging area lives on the same filesystem. Blob
-        // keys are unique per write; only an upload part sent again replaces its earlier copy.
-        File.Move(content.Path, target, overwrite: true);
+        try
+        {
+            Publish(content, target);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            _knownDirectories.TryRemove(Path.GetDirectoryName(target)!, out _); // removed behind our back: create it again
+            Publish(content, target);
+        }
         return Task.CompletedTask;
+    }
+
+    private void Publish(StagedContent content, string target)
+    {
+        EnsureDirectoryOf(target);
+        switch (content)
+        {
+            case StagedFile file:
+                // rename(2) publishes the file atomically; the staging area lives on the same filesystem. Blob
+                // keys are unique per write; only an upload part sent again replaces its earlier copy.
+                File.Move(file.Path, target, overwrite: true);
+                break;
+            case StagedBytes bytes:
+                // A small blob is written in place under its new, unique key: no staging file, no rename.
+                try
+                {
+                    using var handle = File.OpenHandle(target, FileMode.Create, FileAccess.Write);
+                    RandomAccess.Write(handle, bytes.Memory.Span, fileOffset: 0);
+                }
+                catch (IOException e) when (DiskErrors.IsDiskFull(e))
+                {
+                    File.Delete(target);
+                    throw DiskErrors.Full(e);
+                }
+                break;
+            default:
+                throw new ArgumentException($"unknown staged content {content.GetType().Name}", nameof(content));
+        }
+    }
+
+    // Objects spread over a few hundred directories (cas/ab/…): each is created once, not checked on every put.
+    private void EnsureDirectoryOf(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        if (_knownDirectories.ContainsKey(directory)) return;
+        Directory.CreateDirectory(directory);
+        _knownDirectories.TryAdd(directory, 0);
     }
 
     public Task DeleteAsync(StorageKey key, CancellationToken cancellationToken)

@@ -75,13 +75,13 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
-    public async Task PutAsync(StorageKey key, StagedFile content, CancellationToken cancellationToken)
+    public async Task PutAsync(StorageKey key, StagedContent content, CancellationToken cancellationToken)
     {
-        if (content.Length > _options.MultipartThresholdBytes) await PutMultipartAsync(ObjectKey(key), content, cancellationToken);
+        if (content is StagedFile file && file.Length > _options.MultipartThresholdBytes) await PutMultipartAsync(ObjectKey(key), file, cancellationToken);
         else await PutSingleAsync(ObjectKey(key), content, cancellationToken);
     }
 
-    private async Task PutSingleAsync(string objectKey, StagedFile content, CancellationToken cancellationToken)
+    private async Task PutSingleAsync(string objectKey, StagedContent content, CancellationToken cancellationToken)
     {
         await using var file = content.OpenRead();
         var request = new PutObjectRequest { BucketName = _bucket, Key = objectKey, InputStream = file, AutoCloseStream = false };

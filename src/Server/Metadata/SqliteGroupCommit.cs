@@ -1,0 +1,160 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>
+/// Commits concurrent <see cref="MetadataWrite"/>s on SQLite together (group commit): SQLite has one
+/// writer at a time, so uploads that would each wait for the lock and a commit of their own are
+/// gathered while the previous group commits, and written in one transaction, each inside a savepoint
+/// so that one refused by a constraint fails alone. Every caller is answered only after the commit
+/// that holds its write (or its failure). One long-lived connection, with its prepared commands kept.
+/// </summary>
+internal sealed class SqliteGroupCommit : IAsyncDisposable
+{
+    private const int MaxGroup = 256;
+    private const int MaxPreparedCommands = 256;
+
+    private readonly string _connectionString;
+    private readonly MetadataDialect _dialect;
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+    private SqliteConnection? _connection;
+
+    public SqliteGroupCommit(string connectionString, MetadataDialect dialect)
+    {
+        _connectionString = connectionString;
+        _dialect = dialect;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Queues the write; completes once its group committed, with the result its batch asked for.</summary>
+    public Task<string?> CommitAsync(MetadataWrite write, bool returnsValue)
+    {
+        var pending = new PendingWrite(write.Batch, returnsValue);
+        if (!_queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(SqliteGroupCommit), "the server is stopping");
+        return pending.Completion.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroup);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var pending)) group.Add(pending);
+            Commit(group);
+            group.Clear();
+        }
+    }
+
+    private void Commit(List<PendingWrite> group)
+    {
+        var committed = new List<(PendingWrite Write, string? Value)>(group.Count);
+        try
+        {
+            var connection = Connection();
+            Execute(connection, "BEGIN IMMEDIATE");
+            foreach (var pending in group)
+            {
+                Execute(connection, "SAVEPOINT write");
+                try
+                {
+                    committed.Add((pending, Run(connection, pending)));
+                    Execute(connection, "RELEASE write");
+                }
+                catch (SqliteException e) when (IsRefusedAlone(e))
+                {
+                    Execute(connection, "ROLLBACK TO write");
+                    Execute(connection, "RELEASE write");
+                    pending.Completion.TrySetException(e);
+                }
+            }
+            Execute(connection, "COMMIT");
+        }
+        catch (Exception e)
+        {
+            Abandon();
+            foreach (var pending in group) pending.Completion.TrySetException(e);
+            return;
+        }
+        foreach (var (pending, value) in committed) pending.Completion.TrySetResult(value);
+    }
+
+    // A constraint refuses one write (a grant gone, a key taken); the others in its group go on.
+    private bool IsRefusedAlone(SqliteException e) => _dialect.IsForeignKeyViolation(e) || _dialect.IsUniqueViolation(e);
+
+    private string? Run(SqliteConnection connection, PendingWrite pending)
+    {
+        var command = Prepared(connection, pending.Batch.NamedSql);
+        command.Parameters.Clear();
+        var parameters = pending.Batch.Parameters;
+        for (var i = 0; i < parameters.Count; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[i]);
+        if (!pending.ReturnsValue)
+        {
+            command.ExecuteNonQuery();
+            return null;
+        }
+        string? value = null;
+        using var reader = command.ExecuteReader();
+        do
+        {
+            while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
+        }
+        while (reader.NextResult());
+        return value;
+    }
+
+    private SqliteConnection Connection()
+    {
+        if (_connection is not null) return _connection;
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
+        return _connection = connection;
+    }
+
+    private SqliteCommand Prepared(SqliteConnection connection, string sql)
+    {
+        if (_prepared.TryGetValue(sql, out var command)) return command;
+        if (_prepared.Count >= MaxPreparedCommands) ForgetPrepared();
+        command = connection.CreateCommand();
+        command.CommandText = sql;
+        _prepared[sql] = command;
+        return command;
+    }
+
+    private void Execute(SqliteConnection connection, string sql) => Prepared(connection, sql).ExecuteNonQuery();
+
+    // After a failure the transaction may be open or the connection broken: start afresh with the next group.
+    private void Abandon()
+    {
+        ForgetPrepared();
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    private void ForgetPrepared()
+    {
+        foreach (var command in _prepared.Values) command.Dispose();
+        _prepared.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        ForgetPrepared();
+        _connection?.Dispose();
+    }
+
+    private sealed class PendingWrite(SqlBatch batch, bool returnsValue)
+    {
+        public SqlBatch Batch { get; } = batch;
+
+        public bool ReturnsValue { get; } = returnsValue;
+
+        public TaskCompletionSource<string?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
