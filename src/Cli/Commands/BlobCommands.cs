@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CacheRegistry.Cli.Output;
 using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Cli.Commands;
@@ -18,16 +19,21 @@ public static class BlobCommands
     private static Command Put(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         var files = new Argument<string[]>("files") { Description = "Files to upload", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("put", "Upload files the server does not have yet; prints '<sha256> <size> <file>' per file.") { files };
+        var json = ArtifactCommands.JsonOption();
+        var command = new Command("put", "Upload files the server does not have yet; prints '<sha256> <size> <file>' per file.") { files, json };
         command.SetAction((result, token) => run(result, async context =>
         {
             var paths = result.GetValue(files)!;
+            if (paths.FirstOrDefault(Directory.Exists) is { } directory) return context.Fail(ExitCodes.Error, $"{directory} is a directory; give files (cache push publishes directories)");
             if (paths.FirstOrDefault(p => !File.Exists(p)) is { } absent) return context.Fail(ExitCodes.Error, $"{absent}: no such file");
             using var client = context.CreateClient();
-            foreach (var file in await client.UploadFilesAsync(paths, cancellationToken: token))
+            IReadOnlyList<Client.UploadedFile> uploaded;
+            using (var progress = context.Transfers.Begin("uploading", paths.Sum(p => new FileInfo(p).Length)))
             {
-                await context.Output.WriteLineAsync($"{file.Digest} {file.Size} {file.Path}");
+                uploaded = await client.UploadFilesAsync(paths, progress, token);
             }
+            if (result.GetValue(json)) return context.Json(new BlobPutDocument(uploaded.Select(f => new BlobFileDocument(f.Path, f.Digest.Hex, f.Size, f.Uploaded)).ToList()));
+            foreach (var file in uploaded) context.Say($"{file.Digest} {file.Size} {file.Path}");
             return ExitCodes.Success;
         }));
         return command;
@@ -37,13 +43,24 @@ public static class BlobCommands
     {
         var digestArgument = new Argument<string>("sha256") { Description = "Digest of the blob" };
         var outputOption = new Option<string>("--output", "-o") { Description = "File to write", Required = true };
-        var command = new Command("get", "Download a blob, verify it and write it atomically.") { digestArgument, outputOption };
+        var json = ArtifactCommands.JsonOption();
+        var command = new Command("get", "Download a blob, verify it and write it atomically.") { digestArgument, outputOption, json };
         command.SetAction((result, token) => run(result, async context =>
         {
             if (!context.TryParseDigest(result.GetValue(digestArgument), out var digest, out var usage)) return usage;
+            var path = Path.GetFullPath(result.GetValue(outputOption)!);
+            if (Directory.Exists(path)) return context.Fail(ExitCodes.Usage, $"-o {result.GetValue(outputOption)} is a directory; give the file to write");
             using var client = context.CreateClient();
-            var found = await client.DownloadBlobAsync(digest, result.GetValue(outputOption)!, token);
-            return found ? ExitCodes.Success : context.Fail(ExitCodes.NotFound, $"blob {digest} not found");
+            var size = await client.GetBlobSizeAsync(digest, token);
+            if (size is null) return context.Fail(ExitCodes.NotFound, $"blob {digest} not found in namespace {context.DefaultNamespace}");
+            bool found;
+            using (var progress = context.Transfers.Begin($"downloading {digest.Hex[..12]}", size.Value))
+            {
+                found = await client.DownloadBlobAsync(digest, path, progress, token);
+            }
+            if (!found) return context.Fail(ExitCodes.NotFound, $"blob {digest} not found in namespace {context.DefaultNamespace}");
+            if (result.GetValue(json)) return context.Json(new BlobGetDocument(digest.Hex, path, new FileInfo(path).Length));
+            return ExitCodes.Success;
         }));
         return command;
     }
@@ -60,7 +77,7 @@ public static class BlobCommands
             if (!File.Exists(path)) return context.Fail(ExitCodes.NotFound, $"{path}: no such file");
             var (actual, _) = await Sha256Digest.OfFileAsync(path, token);
             if (actual != expected) return context.Fail(ExitCodes.Error, $"{path}: digest is {actual}, expected {expected}");
-            await context.Output.WriteLineAsync($"{path}: OK");
+            context.Say($"{path}: OK");
             return ExitCodes.Success;
         }));
         return command;
