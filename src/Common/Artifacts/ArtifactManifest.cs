@@ -70,6 +70,8 @@ public sealed record ArtifactManifest(string Name, string Version, IReadOnlyList
         return buffer.ToArray();
     }
 
+    /// <summary>The SHA-256 of the canonical form; computed, never serialized (the API serves it as manifestDigest).</summary>
+    [JsonIgnore]
     public Sha256Digest Digest => Sha256Digest.Of(CanonicalJson());
 
     /// <summary>Problems that make a manifest unacceptable; empty when it is well formed.</summary>
