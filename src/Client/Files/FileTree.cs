@@ -154,10 +154,11 @@ public static class FileTree
         return current;
     }
 
-    private static void WalkInto(string root, string directory, SymlinkPolicy policy, List<TreeEntry> entries, HashSet<string> visited)
+    private static void WalkInto(string root, string directory, SymlinkPolicy policy, List<TreeEntry> entries, HashSet<string> ancestors)
     {
-        // Following links can lead back to a directory already walked: walk each real directory once.
-        if (!visited.Add(RealPath(directory))) return;
+        // Following links can lead back into a directory being walked: a cycle, walked once.
+        var real = RealPath(directory);
+        if (!ancestors.Add(real)) return;
         foreach (var item in new DirectoryInfo(directory).EnumerateFileSystemInfos())
         {
             if (item.LinkTarget is { } target)
@@ -169,12 +170,13 @@ public static class FileTree
                 }
                 var resolved = item.ResolveLinkTarget(returnFinalTarget: true);
                 if (resolved is null || !resolved.Exists) throw new FileNotFoundException($"{item.FullName} is a symbolic link to {target}, which does not exist");
-                if (resolved is DirectoryInfo) WalkInto(root, item.FullName, policy, entries, visited);
+                if (resolved is DirectoryInfo) WalkInto(root, item.FullName, policy, entries, ancestors);
                 else entries.Add(new TreeEntry(item.FullName, Relative(root, item.FullName), null));
             }
-            else if (item is DirectoryInfo) WalkInto(root, item.FullName, policy, entries, visited);
+            else if (item is DirectoryInfo) WalkInto(root, item.FullName, policy, entries, ancestors);
             else entries.Add(new TreeEntry(item.FullName, Relative(root, item.FullName), null));
         }
+        ancestors.Remove(real);
     }
 
     // A link kept as a link: where it points is worked out from the real directory it is in, so no
