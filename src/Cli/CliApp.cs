@@ -16,7 +16,10 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("CacheRegistry command line: store, fetch and inspect build cache content, publish and consume artifacts.");
+        var root = new RootCommand("CacheRegistry command line: store, fetch and inspect build cache content, publish and consume artifacts.")
+        {
+            HelpName = "cache", // whatever the host process is called (dotnet, a test host)
+        };
         foreach (var option in GlobalOptions.All) root.Options.Add(option);
         CliVersion.Use(root);
         Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run = (parse, action) => RunCommandAsync(host, parse, action, cancellationToken);
