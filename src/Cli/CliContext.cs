@@ -52,6 +52,9 @@ public sealed class CliContext(CliHost host, ParseResult parse, CacheClientOptio
         return new NamespaceClients(n => Host.CreateClient(ClientOptions with { Namespace = n }), ClientOptions.Namespace);
     }
 
+    /// <summary>A path from the command line, relative to the current directory.</summary>
+    public string FullPath(string path) => Path.GetFullPath(path, Host.CurrentDirectory);
+
     public int Fail(int exitCode, string message)
     {
         Error.WriteLine($"error: {message}");

@@ -24,6 +24,9 @@ public sealed record CliHost
     /// <summary>Where `cache exec` sends the step's own output (the console, or a test's buffers).</summary>
     public Func<(Stream Stdout, Stream Stderr)> CommandStreams { get; init; } = () => (Console.OpenStandardOutput(), Console.OpenStandardError());
 
+    /// <summary>What relative paths on the command line are relative to (the process's current directory by default).</summary>
+    public string CurrentDirectory { get; init; } = System.Environment.CurrentDirectory;
+
     /// <summary>Reads an environment variable (the process's by default).</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 

@@ -62,8 +62,8 @@ public static class GlobalOptions
     public static bool NamespaceGiven(ParseResult result) => result.GetResult(Namespace) is { Implicit: false };
 
     public static string LocalCacheDirectory(ParseResult result, CliHost host) =>
-        Value(result, LocalCache) ?? host.Variable("CACHE_LOCAL_DIR")
-        ?? Path.Combine(host.Variable("XDG_CACHE_HOME") ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache"), "cacheregistry");
+        (Value(result, LocalCache) ?? host.Variable("CACHE_LOCAL_DIR")) is { } given ? Path.GetFullPath(given, host.CurrentDirectory)
+        : Path.Combine(host.Variable("XDG_CACHE_HOME") ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache"), "cacheregistry");
 
     /// <summary>The client settings of the command line; a value that cannot be used is a usage error.</summary>
     public static CacheClientOptions ClientOptions(ParseResult result, CliHost host, out string? usageError)
@@ -75,7 +75,7 @@ public static class GlobalOptions
             usageError = $"--server '{server}' is not an http(s) URL, e.g. {DefaultServer}";
             uri = new Uri(DefaultServer);
         }
-        var bundle = Value(result, CaBundle) ?? host.Variable("CACHE_CA_BUNDLE");
+        var bundle = (Value(result, CaBundle) ?? host.Variable("CACHE_CA_BUNDLE")) is { } given ? Path.GetFullPath(given, host.CurrentDirectory) : null;
         if (bundle is not null && !File.Exists(bundle)) usageError ??= $"--ca-bundle {bundle}: no such file (a PEM file of CA certificates)";
         return new CacheClientOptions
         {

@@ -38,9 +38,9 @@ public static class ArtifactCommands
             var tagList = result.GetValue(tags) ?? [];
             if (ArtifactPublisher.Problems(artifact.Name, artifact.Spec!, tagList, meta).FirstOrDefault() is { } problem) throw new UsageException(problem);
             using var signingKey = result.GetValue(sign) is { } keyFile
-                ? ManifestSignatures.LoadSigningKey(File.Exists(keyFile) ? await File.ReadAllTextAsync(keyFile, cancellation) : throw new UsageException($"--sign {keyFile}: no such file"), keyFile)
+                ? ManifestSignatures.LoadSigningKey(File.Exists(context.FullPath(keyFile)) ? await File.ReadAllTextAsync(context.FullPath(keyFile), cancellation) : throw new UsageException($"--sign {keyFile}: no such file"), keyFile)
                 : null;
-            var entries = ArtifactPublisher.Collect(result.GetValue(paths)!, result.GetValue(follow) ? SymlinkPolicy.Follow : SymlinkPolicy.Preserve, Environment.CurrentDirectory);
+            var entries = ArtifactPublisher.Collect(result.GetValue(paths)!, result.GetValue(follow) ? SymlinkPolicy.Follow : SymlinkPolicy.Preserve, context.Host.CurrentDirectory);
 
             using var client = context.CreateClient(artifact.Namespace);
             var published = await ArtifactPublisher.PublishAsync(client, artifact.Name, artifact.Spec!, entries,
@@ -81,7 +81,7 @@ public static class ArtifactCommands
                 IncludePrerelease = result.GetValue(prerelease),
             };
             using var clients = context.CreateNamespaceClients();
-            var resolved = await new ProjectResolver(clients).ResolveAsync(ProjectDirectory(result, project), options, cancellation);
+            var resolved = await new ProjectResolver(clients).ResolveAsync(ProjectDirectory(context, result, project), options, cancellation);
             if (result.GetValue(json))
             {
                 return context.Json(new ResolveDocument(resolved.LockPath,
@@ -125,16 +125,16 @@ public static class ArtifactCommands
                 // A yanked version is hidden from resolution but still pullable by its exact version.
                 if (info is null && ArtifactVersions.IsValidVersion(artifact.Spec!)) info = await client.GetVersionAsync(artifact.Name, artifact.Spec!, cancellation);
                 if (info is null) return context.Fail(ExitCodes.NotFound, $"no version of {artifact.NamespaceIn(context)}/{artifact.Name} matches '{artifact.Spec}'");
-                var directory = Path.GetFullPath(result.GetValue(output) ?? artifact.Name);
+                var directory = context.FullPath(result.GetValue(output) ?? artifact.Name);
                 var done = await ArtifactPuller.PullAsync(client, info.Manifest, directory, options, cancellation);
                 pulled.Add(Document(info.Namespace, info.Name, info.Version, directory, done));
             }
             else
             {
-                var projectDirectory = ProjectDirectory(result, project);
+                var projectDirectory = ProjectDirectory(context, result, project);
                 using var clients = context.CreateNamespaceClients();
                 var results = await new ProjectPuller(clients).PullAsync(Path.Combine(projectDirectory, ProjectLock.FileName),
-                    result.GetValue(output) ?? Path.Combine(projectDirectory, "artifacts"), options, cancellation);
+                    result.GetValue(output) is { } given ? context.FullPath(given) : Path.Combine(projectDirectory, "artifacts"), options, cancellation);
                 pulled.AddRange(results.Select(r => Document(r.Artifact.Namespace ?? context.DefaultNamespace, r.Artifact.Name, r.Artifact.Version, r.Directory, r.Result)));
             }
             if (result.GetValue(json)) return context.Json(new PullDocument(pulled));
@@ -150,7 +150,7 @@ public static class ArtifactCommands
     private static void Report(CliContext context, PulledArtifactDocument pulled)
     {
         var label = $"{pulled.Namespace}/{pulled.Name}@{pulled.Version}";
-        context.Say($"{label}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present -> {Path.GetRelativePath(Environment.CurrentDirectory, pulled.Directory)}");
+        context.Say($"{label}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present -> {Path.GetRelativePath(context.Host.CurrentDirectory, pulled.Directory)}");
         if (pulled.Overwritten.Count > 0) context.Warn($"{label}: overwrote {pulled.Overwritten.Count} locally changed file(s): {List(pulled.Overwritten)}");
         if (pulled.Removed.Count > 0) context.Say($"{label}: removed {pulled.Removed.Count} file(s) not part of it: {List(pulled.Removed)}");
         else if (pulled.Extra.Count > 0) context.Warn($"{label}: {pulled.Extra.Count} file(s) are not part of it (--clean removes them): {List(pulled.Extra)}");
@@ -171,11 +171,11 @@ public static class ArtifactCommands
         };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            var lockPath = Path.GetFullPath(result.GetValue(lockOption) ?? Path.Combine(ProjectDirectory(result, project), ProjectLock.FileName));
+            var lockPath = result.GetValue(lockOption) is { } given ? context.FullPath(given) : Path.Combine(ProjectDirectory(context, result, project), ProjectLock.FileName);
             if (!File.Exists(lockPath)) return context.Fail(ExitCodes.Error, $"{lockPath} does not exist (run cache resolve, or give --lock)");
             var locked = ProjectLock.Load(lockPath);
-            var root = result.GetValue(directory) ?? Path.Combine(Path.GetDirectoryName(lockPath)!, "artifacts");
-            var trusted = result.GetValue(trustedKeys) is { } keys ? ManifestSignatures.TrustedKeyIds(keys) : null;
+            var root = result.GetValue(directory) is { } pulledTo ? context.FullPath(pulledTo) : Path.Combine(Path.GetDirectoryName(lockPath)!, "artifacts");
+            var trusted = result.GetValue(trustedKeys) is { } keys ? ManifestSignatures.TrustedKeyIds(context.FullPath(keys)) : null;
 
             var problems = new List<VerifyProblemDocument>();
             foreach (var (key, artifact) in locked.Artifacts)
@@ -202,7 +202,7 @@ public static class ArtifactCommands
     private static Option<string?> ProjectOption() =>
         new("--project") { Description = "Directory with cache.json and cache.lock (default: the current directory)" };
 
-    private static string ProjectDirectory(ParseResult result, Option<string?> project) => Path.GetFullPath(result.GetValue(project) ?? Environment.CurrentDirectory);
+    private static string ProjectDirectory(CliContext context, ParseResult result, Option<string?> project) => context.FullPath(result.GetValue(project) ?? ".");
 
     private static Dictionary<string, string> ParseMetadata(IEnumerable<string> pairs)
     {

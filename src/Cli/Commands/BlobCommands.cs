@@ -23,17 +23,20 @@ public static class BlobCommands
         var command = new Command("put", "Upload files the server does not have yet; prints '<sha256> <size> <file>' per file.") { files, json };
         command.SetAction((result, token) => run(result, async context =>
         {
-            var paths = result.GetValue(files)!;
-            if (paths.FirstOrDefault(Directory.Exists) is { } directory) return context.Fail(ExitCodes.Error, $"{directory} is a directory; give files (cache push publishes directories)");
-            if (paths.FirstOrDefault(p => !File.Exists(p)) is { } absent) return context.Fail(ExitCodes.Error, $"{absent}: no such file");
+            var given = result.GetValue(files)!;
+            var paths = given.Select(context.FullPath).ToList();
+            if (given.FirstOrDefault(p => Directory.Exists(context.FullPath(p))) is { } directory) return context.Fail(ExitCodes.Error, $"{directory} is a directory; give files (cache push publishes directories)");
+            if (given.FirstOrDefault(p => !File.Exists(context.FullPath(p))) is { } absent) return context.Fail(ExitCodes.Error, $"{absent}: no such file");
             using var client = context.CreateClient();
             IReadOnlyList<Client.UploadedFile> uploaded;
             using (var progress = context.Transfers.Begin("uploading", paths.Sum(p => new FileInfo(p).Length)))
             {
                 uploaded = await client.UploadFilesAsync(paths, progress, token);
             }
-            if (result.GetValue(json)) return context.Json(new BlobPutDocument(uploaded.Select(f => new BlobFileDocument(f.Path, f.Digest.Hex, f.Size, f.Uploaded)).ToList()));
-            foreach (var file in uploaded) context.Say($"{file.Digest} {file.Size} {file.Path}");
+            // Files as they were given (the client got them made absolute, in the same order).
+            var named = uploaded.Select((f, i) => (Given: given[i], File: f)).ToList();
+            if (result.GetValue(json)) return context.Json(new BlobPutDocument(named.Select(n => new BlobFileDocument(n.Given, n.File.Digest.Hex, n.File.Size, n.File.Uploaded)).ToList()));
+            foreach (var (name, file) in named) context.Say($"{file.Digest} {file.Size} {name}");
             return ExitCodes.Success;
         }));
         return command;
@@ -48,7 +51,7 @@ public static class BlobCommands
         command.SetAction((result, token) => run(result, async context =>
         {
             if (!context.TryParseDigest(result.GetValue(digestArgument), out var digest, out var usage)) return usage;
-            var path = Path.GetFullPath(result.GetValue(outputOption)!);
+            var path = context.FullPath(result.GetValue(outputOption)!);
             if (Directory.Exists(path)) return context.Fail(ExitCodes.Usage, $"-o {result.GetValue(outputOption)} is a directory; give the file to write");
             using var client = context.CreateClient();
             var size = await client.GetBlobSizeAsync(digest, token);
@@ -74,8 +77,8 @@ public static class BlobCommands
         {
             if (!context.TryParseDigest(result.GetValue(digestArgument), out var expected, out var usage)) return usage;
             var path = result.GetValue(fileArgument)!;
-            if (!File.Exists(path)) return context.Fail(ExitCodes.NotFound, $"{path}: no such file");
-            var (actual, _) = await Sha256Digest.OfFileAsync(path, token);
+            if (!File.Exists(context.FullPath(path))) return context.Fail(ExitCodes.NotFound, $"{path}: no such file");
+            var (actual, _) = await Sha256Digest.OfFileAsync(context.FullPath(path), token);
             if (actual != expected) return context.Fail(ExitCodes.Error, $"{path}: digest is {actual}, expected {expected}");
             context.Say($"{path}: OK");
             return ExitCodes.Success;

@@ -41,7 +41,7 @@ public static class ExecCommand
             var action = new ActionDefinition
             {
                 Command = result.GetValue(command)!,
-                Root = Path.GetFullPath(result.GetValue(root) ?? Environment.CurrentDirectory),
+                Root = context.FullPath(result.GetValue(root) ?? "."),
                 Inputs = result.GetValue(inputs) ?? [],
                 Outputs = result.GetValue(outputs) ?? [],
                 Environment = result.GetValue(environment) ?? [],
