@@ -55,8 +55,8 @@ public sealed partial class CacheClient : IDisposable
         return services.BuildServiceProvider();
     }
 
-    // The namespace segment of the JSON API's routes.
-    private string Namespace => string.IsNullOrEmpty(_options.Namespace) ? "default" : _options.Namespace;
+    /// <summary>The namespace the client reads and writes: <see cref="CacheClientOptions.Namespace"/>, or <c>default</c>.</summary>
+    public string Namespace => string.IsNullOrEmpty(_options.Namespace) ? "default" : _options.Namespace;
 
     // ---- blobs -----------------------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ public static class ArtifactPublisher
         if (Problems(name, version, options.Tags, options.Metadata).FirstOrDefault() is { } problem) throw new ArgumentException(problem);
         var files = entries.Where(e => !e.IsLink).ToList();
         IReadOnlyList<UploadedFile> uploaded;
-        using (var progress = options.Monitor?.Begin($"pushing {name}@{version}", files.Sum(f => new FileInfo(f.FullPath).Length)))
+        using (var progress = options.Monitor?.Begin($"pushing {client.Namespace}/{name}@{version}", files.Sum(f => new FileInfo(f.FullPath).Length)))
         {
             uploaded = await client.UploadFilesAsync(files.Select(f => f.FullPath).ToList(), progress, cancellationToken);
         }

@@ -111,7 +111,7 @@ public static class ArtifactPuller
         {
             if (downloads.Count > 0)
             {
-                using var progress = options.Monitor?.Begin($"pulling {plan.Manifest.Name}@{plan.Manifest.Version}", downloads.Sum(f => f.Size));
+                using var progress = options.Monitor?.Begin($"pulling {client.Namespace}/{plan.Manifest.Name}@{plan.Manifest.Version}", downloads.Sum(f => f.Size));
                 await Parallel.ForEachAsync(downloads, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (file, token) =>
                 {
                     if (!await client.DownloadBlobAsync(Sha256Digest.Parse(file.Digest), Path.Combine(staging, file.Path), progress, token))
