@@ -35,7 +35,7 @@ public static class ErrorReporter
         CacheClientException { StatusCode: HttpStatusCode.Unauthorized } e =>
             (ExitCodes.Error, $"{e.Message} (give a token with --token or CACHE_TOKEN)"),
         CacheClientException { StatusCode: HttpStatusCode.Forbidden } e =>
-            (ExitCodes.Error, $"{e.Message} (the token does not allow this in namespace {context.DefaultNamespace})"),
+            (ExitCodes.Error, $"{e.Message} (the token's scopes do not cover this namespace or permission)"),
         CacheClientException e => (ExitCodes.Error, e.Message),
         HttpRequestException { InnerException: AuthenticationException inner } e when inner.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) =>
             (ExitCodes.Error, Untrusted(e, context)),

@@ -27,6 +27,10 @@ public sealed class ProjectPuller(NamespaceClients clients)
         var locked = ProjectLock.Load(lockPath);
         if (locked.Artifacts.Count == 0) throw new ProjectFileException(lockPath, "holds no artifacts; add dependencies to cache.json and run cache resolve");
 
+        if (locked.Artifacts.GroupBy(a => DirectoryFor(artifactsDirectory, a.Value, clients.DefaultNamespace)).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new ProjectFileException(lockPath, $"{string.Join(" and ", clash.Select(a => a.Key))} would both be pulled into {clash.Key}; list the artifact once in cache.json and run cache resolve");
+        }
         var plans = new List<(string Key, LockedArtifact Artifact, PullPlan Plan)>();
         foreach (var (key, artifact) in locked.Artifacts)
         {

@@ -64,6 +64,11 @@ public sealed class ProjectResolver(NamespaceClients clients)
         var dependencies = ProjectDependencies.Load(dependenciesPath).Dependencies;
         var locked = ProjectLock.Load(lockPath);
         var keys = dependencies.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        // Each artifact is pulled into <namespace>/<name>: two keys for one artifact would fight over it.
+        if (dependencies.GroupBy(d => $"{d.Namespace ?? clients.DefaultNamespace}/{d.Name}").FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ProjectFileException(dependenciesPath, $"{string.Join(" and ", twice.Select(d => $"\"{d.Key}\""))} both name {twice.Key}; list it once");
+        }
         if (options.Update.FirstOrDefault(u => !keys.Contains(u)) is { } unknown)
         {
             throw new ProjectFileException(dependenciesPath, $"cannot update \"{unknown}\": it is not a dependency (cache.json lists {(keys.Count == 0 ? "none" : string.Join(", ", keys.Order(StringComparer.Ordinal)))})");
