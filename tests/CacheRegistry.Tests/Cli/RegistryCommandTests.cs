@@ -90,6 +90,13 @@ public sealed class RegistryCommandTests(BackendInfrastructure infrastructure) :
         Assert.Equal("deleted namespace team-a", confirmed.Output.Trim());
         Assert.False(await client.BlobExistsAsync(digest));
 
+        var anonymous = await CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), "delete", "namespace", "team-b", "--yes"]);
+        Assert.Equal(ExitCodes.Error, anonymous.ExitCode);
+        Assert.EndsWith("(give a token with --token or CACHE_TOKEN)", anonymous.Error.Trim());
+        var readOnly = (await TestAuth.IssueAsync(Server, "reader", "team-a:read")).Token;
+        var forbidden = await CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), "--token", readOnly, "-n", "team-a", "blob", "put", file]);
+        Assert.EndsWith("(the token's scopes do not cover this namespace or permission)", forbidden.Error.Trim());
+
         var nothing = await CliAsync("delete", "namespace", "team-a", "--yes");
         Assert.Equal(ExitCodes.NotFound, nothing.ExitCode);
         Assert.Equal("error: namespace team-a not found (it holds nothing)", nothing.Error.Trim());
