@@ -20,9 +20,10 @@ public static class CliApp
         {
             HelpName = "cache", // whatever the host process is called (dotnet, a test host)
         };
-        foreach (var option in GlobalOptions.All) root.Options.Add(option);
+        var globals = new GlobalOptions();
+        foreach (var option in globals.All) root.Options.Add(option);
         CliVersion.Use(root);
-        Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run = (parse, action) => RunCommandAsync(host, parse, action, cancellationToken);
+        Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run = (parse, action) => RunCommandAsync(host, globals, parse, action, cancellationToken);
         root.Subcommands.Add(BlobCommands.Create(run));
         root.Subcommands.Add(InspectCommand.Create(run));
         root.Subcommands.Add(TokenCommands.Create(run));
@@ -55,9 +56,9 @@ public static class CliApp
     }
 
     // Builds the context of a command's action; whatever ends it becomes one line and an exit code.
-    private static async Task<int> RunCommandAsync(CliHost host, ParseResult parse, Func<CliContext, Task<int>> action, CancellationToken cancellationToken)
+    private static async Task<int> RunCommandAsync(CliHost host, GlobalOptions globals, ParseResult parse, Func<CliContext, Task<int>> action, CancellationToken cancellationToken)
     {
-        var context = new CliContext(host, parse, GlobalOptions.ClientOptions(parse, host, out var usageError));
+        var context = new CliContext(host, globals, parse, globals.ClientOptions(parse, host, out var usageError));
         if (usageError is not null) return context.Fail(ExitCodes.Usage, usageError);
         try
         {

@@ -8,7 +8,7 @@ using CacheRegistry.Common.Hashing;
 namespace CacheRegistry.Cli;
 
 /// <summary>What every command gets: its output writers, the client settings of the global options, progress and confirmation.</summary>
-public sealed class CliContext(CliHost host, ParseResult parse, CacheClientOptions clientOptions)
+public sealed class CliContext(CliHost host, GlobalOptions globals, ParseResult parse, CacheClientOptions clientOptions)
 {
     public CliHost Host { get; } = host;
 
@@ -18,9 +18,12 @@ public sealed class CliContext(CliHost host, ParseResult parse, CacheClientOptio
 
     public CacheClientOptions ClientOptions { get; } = clientOptions;
 
-    public bool Verbose => parse.GetValue(GlobalOptions.Verbose);
+    public bool Verbose => parse.GetValue(globals.Verbose);
 
-    public bool Quiet => parse.GetValue(GlobalOptions.Quiet);
+    public bool Quiet => parse.GetValue(globals.Quiet);
+
+    /// <summary>--namespace as given on the command line (not from the environment), or null.</summary>
+    public string? NamespaceOption => globals.NamespaceGiven(parse) ? parse.GetValue(globals.Namespace) : null;
 
     /// <summary>The namespace commands act in when a reference names none.</summary>
     public string DefaultNamespace => ClientOptions.Namespace ?? "default";
@@ -28,17 +31,14 @@ public sealed class CliContext(CliHost host, ParseResult parse, CacheClientOptio
     /// <summary>Where progress of long transfers goes.</summary>
     public ITransferMonitor Transfers => TransferMonitors.For(Host, Quiet);
 
-    public string LocalCacheDirectory => GlobalOptions.LocalCacheDirectory(parse, Host);
+    public string LocalCacheDirectory => globals.LocalCacheDirectory(parse, Host);
 
     /// <summary>A client for a namespace (null: the global option's).</summary>
     /// <exception cref="UsageException">The namespace is not a valid name.</exception>
     public CacheClient CreateClient(string? ns = null)
     {
         var effective = ns ?? ClientOptions.Namespace;
-        if (effective is not null && !ArtifactReference.IsValidNamespace(effective))
-        {
-            throw new UsageException($"'{effective}' is not a namespace: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        EnsureValidNamespace(effective);
         return Host.CreateClient(ClientOptions with { Namespace = effective });
     }
 
@@ -48,8 +48,16 @@ public sealed class CliContext(CliHost host, ParseResult parse, CacheClientOptio
     /// <summary>Clients per namespace, for a project's dependencies.</summary>
     public NamespaceClients CreateNamespaceClients()
     {
-        if (ClientOptions.Namespace is { } ns) CreateClient(ns).Dispose(); // validates it
+        EnsureValidNamespace(ClientOptions.Namespace);
         return new NamespaceClients(n => Host.CreateClient(ClientOptions with { Namespace = n }), ClientOptions.Namespace);
+    }
+
+    private static void EnsureValidNamespace(string? ns)
+    {
+        if (ns is not null && !ArtifactReference.IsValidNamespace(ns))
+        {
+            throw new UsageException($"'{ns}' is not a namespace: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
     }
 
     /// <summary>A path from the command line, relative to the current directory.</summary>

@@ -44,6 +44,7 @@ public static class ErrorReporter
         HttpRequestException e => (ExitCodes.Error, $"cannot reach {context.ClientOptions.Server}: {e.Message}"),
         ProjectFileException or SigningKeyException or ArtifactContentException or MissingOutputException => (ExitCodes.Error, exception.Message),
         SymlinkOutsideTreeException or IOException or UnauthorizedAccessException => (ExitCodes.Error, exception.Message),
+        System.ComponentModel.Win32Exception e => (ExitCodes.Error, $"cannot run a program: {e.Message}"), // e.g. a --toolchain that is not executable
         _ => (ExitCodes.Error, $"unexpected {exception.GetType().Name}: {exception.Message} (a bug: please report it with the output of --verbose)"),
     };
 

@@ -6,67 +6,68 @@ namespace CacheRegistry.Cli;
 /// <summary>
 /// The options every command takes, with their environment fallbacks. A fallback is read when the
 /// option is used, never as a default value: help shows <c>[env: NAME]</c>, never what NAME holds.
+/// One set per command line (an option belongs to the command tree it is added to).
 /// </summary>
-public static class GlobalOptions
+public sealed class GlobalOptions
 {
     public const string DefaultServer = "http://127.0.0.1:5080";
 
-    public static readonly Option<string?> Server = new("--server")
+    public readonly Option<string?> Server = new("--server")
     {
         Description = $"Server URL [env: CACHE_SERVER] [default: {DefaultServer}]",
         Recursive = true,
     };
 
-    public static readonly Option<string?> Token = new("--token")
+    public readonly Option<string?> Token = new("--token")
     {
         Description = "Bearer token [env: CACHE_TOKEN]",
         Recursive = true,
     };
 
-    public static readonly Option<string?> Namespace = new("--namespace", "-n")
+    public readonly Option<string?> Namespace = new("--namespace", "-n")
     {
         Description = "Namespace (default: the server's default namespace) [env: CACHE_NAMESPACE]",
         Recursive = true,
     };
 
-    public static readonly Option<string?> CaBundle = new("--ca-bundle")
+    public readonly Option<string?> CaBundle = new("--ca-bundle")
     {
         Description = "PEM file of CA certificates to trust for HTTPS [env: CACHE_CA_BUNDLE]",
         Recursive = true,
     };
 
-    public static readonly Option<string?> LocalCache = new("--local-cache")
+    public readonly Option<string?> LocalCache = new("--local-cache")
     {
         Description = "Local cache directory: exec's local tier, unfinished uploads [env: CACHE_LOCAL_DIR] [default: ~/.cache/cacheregistry]",
         Recursive = true,
     };
 
-    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    public readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Show details of errors (with the stack trace of unexpected ones)",
         Recursive = true,
     };
 
-    public static readonly Option<bool> Quiet = new("--quiet", "-q")
+    public readonly Option<bool> Quiet = new("--quiet", "-q")
     {
         Description = "No progress output",
         Recursive = true,
     };
 
-    public static IEnumerable<Option> All => [Server, Token, Namespace, CaBundle, LocalCache, Verbose, Quiet];
+    public IEnumerable<Option> All => [Server, Token, Namespace, CaBundle, LocalCache, Verbose, Quiet];
 
     /// <summary>The namespace given on the command line or in CACHE_NAMESPACE, or null.</summary>
-    public static string? NamespaceOf(ParseResult result, CliHost host) => Value(result, Namespace) ?? host.Variable("CACHE_NAMESPACE");
+    public string? NamespaceOf(ParseResult result, CliHost host) => Value(result, Namespace) ?? host.Variable("CACHE_NAMESPACE");
 
     /// <summary>Whether --namespace itself (not the environment) was given.</summary>
-    public static bool NamespaceGiven(ParseResult result) => result.GetResult(Namespace) is { Implicit: false };
+    public bool NamespaceGiven(ParseResult result) => result.GetResult(Namespace) is { Implicit: false };
 
-    public static string LocalCacheDirectory(ParseResult result, CliHost host) =>
+    public string LocalCacheDirectory(ParseResult result, CliHost host) =>
         (Value(result, LocalCache) ?? host.Variable("CACHE_LOCAL_DIR")) is { } given ? Path.GetFullPath(given, host.CurrentDirectory)
         : Path.Combine(host.Variable("XDG_CACHE_HOME") ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache"), "cacheregistry");
 
     /// <summary>The client settings of the command line; a value that cannot be used is a usage error.</summary>
-    public static CacheClientOptions ClientOptions(ParseResult result, CliHost host, out string? usageError)
+    public CacheClientOptions ClientOptions(ParseResult result, CliHost host, out string? usageError)
     {
         usageError = null;
         var server = Value(result, Server) ?? host.Variable("CACHE_SERVER") ?? DefaultServer;

@@ -30,7 +30,7 @@ public static class TokenCommands
         };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            var pattern = GlobalOptions.NamespaceGiven(result) ? result.GetValue(GlobalOptions.Namespace) : null;
+            var pattern = context.NamespaceOption;
             if (string.IsNullOrEmpty(pattern)) return context.Fail(ExitCodes.Usage, "token create needs --namespace PATTERN (e.g. ci-* or *)");
             var permissions = result.GetValue(scopeOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (permissions.Length == 0 || permissions.Any(p => !Permissions.Contains(p)))
