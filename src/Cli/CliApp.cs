@@ -1,114 +1,72 @@
 using System.CommandLine;
 using CacheRegistry.Cli.Commands;
-using CacheRegistry.Client;
+using CacheRegistry.Cli.Parsing;
 
 namespace CacheRegistry.Cli;
 
-/// <summary>The `cache` command line: global options, subcommands and the exit-code contract.</summary>
+/// <summary>The `cache` command line: global options, subcommands, usage errors and the exit-code contract.</summary>
 public static class CliApp
 {
-    public const string DefaultServer = "http://127.0.0.1:5080";
+    /// <summary>Runs with the process's console.</summary>
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) => RunAsync(args, CliHost.FromConsole(), cancellationToken);
 
-    private static readonly Option<string> ServerOption = new("--server")
-    {
-        Description = "Server URL [env: CACHE_SERVER]",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_SERVER") is { Length: > 0 } server ? server : DefaultServer,
-    };
-
-    private static readonly Option<string?> TokenOption = new("--token")
-    {
-        Description = "Bearer token [env: CACHE_TOKEN]",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_TOKEN"),
-    };
-
-    private static readonly Option<string?> CaBundleOption = new("--ca-bundle")
-    {
-        Description = "PEM file of CA certificates to trust for HTTPS [env: CACHE_CA_BUNDLE]",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_CA_BUNDLE"),
-    };
-
-    public static readonly Option<string?> NamespaceOption = new("--namespace", "-n")
-    {
-        Description = "Namespace (default: the server's default namespace) [env: CACHE_NAMESPACE]",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CACHE_NAMESPACE"),
-    };
-
+    /// <summary>Runs with given writers (not terminals), the process's environment, and the console for a step's own output.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
-        RunAsync(args, output, error, () => (Console.OpenStandardOutput(), Console.OpenStandardError()), cancellationToken);
+        RunAsync(args, new CliHost { Output = output, Error = error }, cancellationToken);
 
-    /// <param name="commandStreams">Where `cache exec` sends the step's own output (the console, or a test's buffers).</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<(Stream Stdout, Stream Stderr)> commandStreams,
-        CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("CacheRegistry command line: store, fetch and inspect build cache content.");
-        root.Options.Add(ServerOption);
-        root.Options.Add(TokenOption);
-        root.Options.Add(NamespaceOption);
-        root.Options.Add(CaBundleOption);
-        CliVersion.Use(root);
-        root.Subcommands.Add(BlobCommands.Create(Run));
-        root.Subcommands.Add(InspectCommand.Create(Run));
-        root.Subcommands.Add(TokenCommands.Create(Run));
-        root.Subcommands.Add(ExecCommand.Create(Run, commandStreams));
-        foreach (var command in ArtifactCommands.Create(Run)) root.Subcommands.Add(command);
-        foreach (var command in OperatorCommands.Create(Run)) root.Subcommands.Add(command);
-
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        var root = new RootCommand("CacheRegistry command line: store, fetch and inspect build cache content, publish and consume artifacts.")
         {
-            foreach (var parseError in parse.Errors) await error.WriteLineAsync($"error: {parseError.Message}");
-            await error.WriteLineAsync("Run 'cache --help' for usage.");
+            HelpName = "cache", // whatever the host process is called (dotnet, a test host)
+        };
+        var globals = new GlobalOptions();
+        foreach (var option in globals.All) root.Options.Add(option);
+        CliVersion.Use(root);
+        Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run = (parse, action) => RunCommandAsync(host, globals, parse, action, cancellationToken);
+        root.Subcommands.Add(BlobCommands.Create(run));
+        root.Subcommands.Add(InspectCommand.Create(run));
+        root.Subcommands.Add(TokenCommands.Create(run));
+        root.Subcommands.Add(ExecCommand.Create(run));
+        foreach (var command in ArtifactCommands.Create(run)) root.Subcommands.Add(command);
+        foreach (var command in RegistryCommands.Create(run)) root.Subcommands.Add(command);
+        foreach (var command in OperatorCommands.Create(run)) root.Subcommands.Add(command);
+
+        // `cache` alone, or a group alone (`cache blob`), shows its help.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+        if (parse.Errors.Count == 1 && parse.CommandResult.Command.Subcommands.Count > 0 && parse.CommandResult.Command.Action is null && parse.UnmatchedTokens.Count == 0
+            && parse.Tokens.All(t => t.Type == System.CommandLine.Parsing.TokenType.Command))
+        {
+            parse = root.Parse([.. args, "--help"]);
+        }
+        var usage = UsageErrors.Of(parse);
+        if (usage.Count > 0)
+        {
+            foreach (var message in usage) await host.Error.WriteLineAsync($"error: {message}");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
-
-        // Builds the context for a command's action and turns failures into one line and an exit code.
-        async Task<int> Run(ParseResult result, Func<CliContext, Task<int>> action)
+        var configuration = new InvocationConfiguration
         {
-            var context = new CliContext(output, error, ClientOptionsFrom(result, out var usageError));
-            if (usageError is not null) return context.Fail(ExitCodes.Usage, usageError);
-            try
-            {
-                return await action(context);
-            }
-            catch (CacheClientException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                return context.Fail(ExitCodes.NotFound, e.Message);
-            }
-            catch (CacheClientException e)
-            {
-                return context.Fail(ExitCodes.Error, e.Message);
-            }
-            catch (HttpRequestException e)
-            {
-                return context.Fail(ExitCodes.Error, $"cannot reach {context.ClientOptions.Server}: {e.Message}");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return context.Fail(ExitCodes.Error, e.Message);
-            }
-        }
+            Output = host.Output,
+            Error = host.Error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Ctrl-C is Program's: it cancels the token every command gets
+        };
+        return await parse.InvokeAsync(configuration, cancellationToken);
     }
 
-    private static CacheClientOptions ClientOptionsFrom(ParseResult result, out string? usageError)
+    // Builds the context of a command's action; whatever ends it becomes one line and an exit code.
+    private static async Task<int> RunCommandAsync(CliHost host, GlobalOptions globals, ParseResult parse, Func<CliContext, Task<int>> action, CancellationToken cancellationToken)
     {
-        usageError = null;
-        var server = result.GetValue(ServerOption) ?? DefaultServer;
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var context = new CliContext(host, globals, parse, globals.ClientOptions(parse, host, out var usageError));
+        if (usageError is not null) return context.Fail(ExitCodes.Usage, usageError);
+        try
         {
-            usageError = $"--server '{server}' is not an http(s) URL";
-            uri = new Uri(DefaultServer);
+            return await action(context);
         }
-        return new CacheClientOptions
+        catch (Exception e)
         {
-            Server = uri,
-            Token = result.GetValue(TokenOption),
-            Namespace = result.GetValue(NamespaceOption) is { Length: > 0 } ns ? ns : null,
-            CaBundlePath = result.GetValue(CaBundleOption) is { Length: > 0 } bundle ? bundle : null,
-        };
+            return ErrorReporter.Report(e, context, cancellationToken);
+        }
     }
 }

@@ -40,6 +40,10 @@ public sealed partial class CacheClient
     public Task<bool> SetTagAsync(string name, string tag, string version, CancellationToken cancellationToken = default) =>
         FalseIfNotFound(_api.SetTagAsync(Namespace, name, tag, new TagRequest(version), cancellationToken));
 
+    /// <summary>Removes a tag. False when the artifact has no such tag.</summary>
+    public Task<bool> DeleteTagAsync(string name, string tag, CancellationToken cancellationToken = default) =>
+        FalseIfNotFound(_api.DeleteTagAsync(Namespace, name, tag, cancellationToken));
+
     /// <summary>Yanks a version (hidden from resolution, still pullable by exact version) or unyanks it. False when it does not exist.</summary>
     public Task<bool> SetYankedAsync(string name, string version, bool yanked, CancellationToken cancellationToken = default) =>
         FalseIfNotFound(_api.SetYankedAsync(Namespace, name, version, new YankRequest(yanked), cancellationToken));
@@ -76,14 +80,21 @@ public sealed partial class CacheClient
     /// <param name="cancellationToken">Cancels the upload; the session stays, to resume.</param>
     /// <param name="resumeSessionId">The session of an earlier, interrupted call.</param>
     /// <returns>The session id (to resume with, should this call fail).</returns>
-    public async Task<string> UploadResumableAsync(string path, Sha256Digest digest, IProgress<long>? progress = null, CancellationToken cancellationToken = default, string? resumeSessionId = null)
+    public async Task<string> UploadResumableAsync(string path, Sha256Digest digest, IProgress<long>? progress = null, CancellationToken cancellationToken = default, string? resumeSessionId = null) =>
+        (await UploadInPartsAsync(path, digest, progress, resumeSessionId, started: null, cancellationToken)).Id;
+
+    // Tells started the session's id before any part goes, so whoever remembers it can resume after a crash.
+    private async Task<(string Id, long HeldBytes)> UploadInPartsAsync(string path, Sha256Digest digest, IProgress<long>? progress, string? resumeSessionId,
+        Action<string>? started, CancellationToken cancellationToken)
     {
         var session = resumeSessionId is null ? await StartUploadAsync(cancellationToken) : await GetUploadAsync(resumeSessionId, cancellationToken);
+        started?.Invoke(session.Id);
         var length = new FileInfo(path).Length;
         var partSize = _options.UploadPartSize;
         var parts = (int)Math.Max(1, (length + partSize - 1) / partSize);
         var held = session.Parts.Where(p => p.Size == Math.Min(partSize, length - (p.Number - 1) * partSize)).Select(p => p.Number).ToHashSet();
-        progress?.Report(held.Sum(n => Math.Min(partSize, length - (n - 1) * partSize)));
+        var heldBytes = held.Sum(n => Math.Min(partSize, length - (n - 1) * partSize));
+        progress?.Report(heldBytes);
 
         await Parallel.ForEachAsync(Enumerable.Range(1, parts).Where(n => !held.Contains(n)),
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
@@ -94,6 +105,6 @@ public sealed partial class CacheClient
                 await PutUploadPartAsync(session.Id, number, () => ProgressReadStream.Wrap(new FileSlice(path, offset, size), progress), size, token);
             });
         await CompleteUploadAsync(session.Id, digest, cancellationToken);
-        return session.Id;
+        return (session.Id, heldBytes);
     }
 }

@@ -55,8 +55,8 @@ public sealed partial class CacheClient : IDisposable
         return services.BuildServiceProvider();
     }
 
-    // The namespace segment of the JSON API's routes.
-    private string Namespace => string.IsNullOrEmpty(_options.Namespace) ? "default" : _options.Namespace;
+    /// <summary>The namespace the client reads and writes: <see cref="CacheClientOptions.Namespace"/>, or <c>default</c>.</summary>
+    public string Namespace => string.IsNullOrEmpty(_options.Namespace) ? "default" : _options.Namespace;
 
     // ---- blobs -----------------------------------------------------------------------------------
 
@@ -85,10 +85,19 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>
     /// Downloads a blob to <paramref name="path"/>: written to a temporary file beside it, verified,
-    /// then renamed into place, so the path never holds partial or wrong content.
+    /// then renamed into place, so the path never holds partial or wrong content (a cancelled or failed
+    /// download leaves nothing behind).
     /// </summary>
     /// <returns>False when the namespace does not have the blob.</returns>
-    public async Task<bool> DownloadBlobAsync(Sha256Digest digest, string path, CancellationToken cancellationToken = default)
+    public Task<bool> DownloadBlobAsync(Sha256Digest digest, string path, CancellationToken cancellationToken = default) =>
+        DownloadBlobAsync(digest, path, progress: null, cancellationToken);
+
+    /// <inheritdoc cref="DownloadBlobAsync(Sha256Digest, string, CancellationToken)"/>
+    /// <param name="digest">The blob.</param>
+    /// <param name="path">Where to write it.</param>
+    /// <param name="progress">Told the number of content bytes written as they arrive.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    public async Task<bool> DownloadBlobAsync(Sha256Digest digest, string path, IProgress<long>? progress, CancellationToken cancellationToken = default)
     {
         var target = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(target)!;
@@ -100,7 +109,7 @@ public sealed partial class CacheClient : IDisposable
             {
                 if (content is null) return false;
                 await using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-                await content.CopyToAsync(file, cancellationToken);
+                await ProgressReadStream.Wrap(content, progress).CopyToAsync(file, cancellationToken);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, target, overwrite: true);
@@ -110,6 +119,16 @@ public sealed partial class CacheClient : IDisposable
         {
             File.Delete(temporary);
         }
+    }
+
+    /// <summary>The size of a blob of the namespace (its content, not how it is stored), or null when the namespace does not have it.</summary>
+    public async Task<long?> GetBlobSizeAsync(Sha256Digest digest, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, NamespacedUrl($"cas/{digest.Hex}"));
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
+        return response.Content.Headers.ContentLength;
     }
 
     /// <summary>The digests the namespace does not have, asked in batches.</summary>
@@ -126,11 +145,13 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>
     /// Hashes the files, asks which blobs the server lacks and uploads only those, several at a time;
-    /// files over <see cref="CacheClientOptions.ResumableUploadThreshold"/> go up in resumable parts.
+    /// files over <see cref="CacheClientOptions.ResumableUploadThreshold"/> go up in resumable parts
+    /// (resuming an earlier, interrupted upload of the same content when
+    /// <see cref="CacheClientOptions.UploadSessions"/> remembers one).
     /// </summary>
     /// <param name="paths">The files to upload.</param>
-    /// <param name="progress">Told the number of bytes sent as they go.</param>
-    /// <param name="cancellationToken">Cancels the hashing and the uploads.</param>
+    /// <param name="progress">Told, as they go, the number of bytes sent or found on the server already: the sizes of all files add up to the total.</param>
+    /// <param name="cancellationToken">Cancels the hashing and the uploads; a resumable upload stays resumable.</param>
     public async Task<IReadOnlyList<UploadedFile>> UploadFilesAsync(IEnumerable<string> paths, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var files = new List<(string Path, Sha256Digest Digest, long Size)>();
@@ -142,16 +163,43 @@ public sealed partial class CacheClient : IDisposable
 
         var missing = (await FindMissingAsync(files.Select(f => f.Digest), cancellationToken)).ToHashSet();
         var toUpload = files.Where(f => missing.Contains(f.Digest)).DistinctBy(f => f.Digest).ToList();
+        var sending = toUpload.ToHashSet();
+        progress?.Report(files.Where(f => !sending.Contains(f)).Sum(f => f.Size));
+        var resumed = new System.Collections.Concurrent.ConcurrentDictionary<Sha256Digest, long>();
         await Parallel.ForEachAsync(toUpload,
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
             async (file, token) =>
             {
-                if (file.Size > _options.ResumableUploadThreshold) await UploadResumableAsync(file.Path, file.Digest, progress, token);
+                if (file.Size > _options.ResumableUploadThreshold)
+                {
+                    var held = await UploadLargeFileAsync(file.Path, file.Digest, progress, token);
+                    if (held > 0) resumed[file.Digest] = held;
+                }
                 else await PutBlobAsync(file.Digest, () => ProgressReadStream.Wrap(File.OpenRead(file.Path), progress), file.Size, token);
             });
 
         var uploaded = toUpload.Select(f => f.Digest).ToHashSet();
-        return files.Select(f => new UploadedFile(f.Path, f.Digest, f.Size, uploaded.Remove(f.Digest))).ToList();
+        return files.Select(f => new UploadedFile(f.Path, f.Digest, f.Size, uploaded.Remove(f.Digest), resumed.GetValueOrDefault(f.Digest))).ToList();
+    }
+
+    // A large file in parts, through the session an earlier run left (if the store remembers one and
+    // the server still has it); returns the bytes the server already held.
+    private async Task<long> UploadLargeFileAsync(string path, Sha256Digest digest, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var store = _options.UploadSessions;
+        void Started(string id) => store?.Save(_options.Server, Namespace, digest, id);
+        var earlier = store?.Find(_options.Server, Namespace, digest);
+        (string Id, long HeldBytes) upload;
+        try
+        {
+            upload = await UploadInPartsAsync(path, digest, progress, earlier, Started, cancellationToken);
+        }
+        catch (CacheClientException e) when (earlier is not null && e.StatusCode == HttpStatusCode.NotFound)
+        {
+            upload = await UploadInPartsAsync(path, digest, progress, null, Started, cancellationToken); // the old session expired
+        }
+        store?.Remove(_options.Server, Namespace, digest);
+        return upload.HeldBytes;
     }
 
     /// <summary>What the server records about a blob, across namespaces (an operator call); null if unknown.</summary>
@@ -274,4 +322,5 @@ public sealed partial class CacheClient : IDisposable
 /// <param name="Digest">Its SHA-256.</param>
 /// <param name="Size">Its length in bytes.</param>
 /// <param name="Uploaded">True when this call sent it; false when the server had it already (or an identical file of the same call was sent).</param>
-public sealed record UploadedFile(string Path, Sha256Digest Digest, long Size, bool Uploaded);
+/// <param name="ResumedBytes">For a large file whose interrupted upload this call resumed: the bytes the server already held.</param>
+public sealed record UploadedFile(string Path, Sha256Digest Digest, long Size, bool Uploaded, long ResumedBytes = 0);

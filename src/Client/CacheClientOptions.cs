@@ -38,4 +38,10 @@ public sealed record CacheClientOptions
 
     /// <summary>How many uploads or downloads run at once in the batch operations.</summary>
     public int Parallelism { get; init; } = 4;
+
+    /// <summary>
+    /// Where the sessions of resumable uploads are remembered, so that an upload interrupted in one
+    /// process resumes in the next (e.g. a <see cref="FileUploadSessionStore"/>); null: only within a call.
+    /// </summary>
+    public IUploadSessionStore? UploadSessions { get; init; }
 }

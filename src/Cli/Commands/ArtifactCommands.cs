@@ -1,22 +1,14 @@
 using System.CommandLine;
-using System.Globalization;
-using CacheRegistry.Client;
+using CacheRegistry.Cli.Output;
 using CacheRegistry.Client.Artifacts;
-using CacheRegistry.Common.Api;
+using CacheRegistry.Client.Files;
 using CacheRegistry.Common.Artifacts;
-using CacheRegistry.Common.Hashing;
-using Spectre.Console;
 
 namespace CacheRegistry.Cli.Commands;
 
-/// <summary>`cache push | resolve | pull | verify`: the artifact registry flow, with cache.json and cache.lock.</summary>
-public static partial class ArtifactCommands
+/// <summary>`cache push | resolve | pull | verify`: the artifact registry flow, with cache.json and cache.lock (the work is the client library's).</summary>
+public static class ArtifactCommands
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+\.\d+\.\d+([-+].*)?$")]
-    private static partial System.Text.RegularExpressions.Regex ExactVersion();
-
-    private const long ProgressThreshold = 64L * 1024 * 1024;
-
     public static IEnumerable<Command> Create(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         yield return Push(run);
@@ -31,38 +23,41 @@ public static partial class ArtifactCommands
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to publish", Arity = ArgumentArity.OneOrMore };
         var tags = new Option<string[]>("--tag") { Description = "Tag to point at this version (repeatable)" };
         var metadata = new Option<string[]>("--meta") { Description = "Metadata key=value (repeatable)" };
-        var sign = new Option<string?>("--sign") { Description = "ECDSA P-256 private key (PEM) to sign the manifest with" };
-        var command = new Command("push", "Publish a version: uploads only the files the server lacks, then the manifest.") { reference, paths, tags, metadata, sign };
+        var sign = new Option<string?>("--sign") { Description = "ECDSA P-256 private key (PKCS#8 PEM) to sign the manifest with" };
+        var follow = new Option<bool>("--follow-symlinks") { Description = "Publish what symbolic links point to, wherever that is (default: links inside a directory stay links; one leading outside is an error)" };
+        var json = JsonOption();
+        var command = new Command("push", "Publish a version: uploads only the files the server lacks (resuming an interrupted upload), then the manifest.")
+        {
+            reference, paths, tags, metadata, sign, follow, json,
+        };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            if (!ArtifactReference.TryParse(result.GetValue(reference)!, out var ns, out var name, out var version) || version is null)
-            {
-                return context.Fail(ExitCodes.Usage, "give the artifact as [namespace/]name@version (names: lowercase letters, digits, '.', '_', '-')");
-            }
-            var meta = new Dictionary<string, string>();
-            foreach (var pair in result.GetValue(metadata) ?? [])
-            {
-                var equals = pair.IndexOf('=');
-                if (equals <= 0) return context.Fail(ExitCodes.Usage, $"--meta '{pair}' is not key=value");
-                meta[pair[..equals]] = pair[(equals + 1)..];
-            }
-            var files = CollectFiles(result.GetValue(paths)!, out var collectError);
-            if (collectError is not null) return context.Fail(ExitCodes.Error, collectError);
+            // Everything that can be checked here is, before the first byte goes up.
+            var artifact = ArtifactArgument.Parse(result.GetValue(reference)!, "[namespace/]name@version", SpecRule.ExactVersion);
+            var meta = ParseMetadata(result.GetValue(metadata) ?? []);
+            var tagList = result.GetValue(tags) ?? [];
+            if (ArtifactPublisher.Problems(artifact.Name, artifact.Spec!, tagList, meta).FirstOrDefault() is { } problem) throw new UsageException(problem);
+            using var signingKey = result.GetValue(sign) is { } keyFile
+                ? ManifestSignatures.LoadSigningKey(File.Exists(context.FullPath(keyFile)) ? await File.ReadAllTextAsync(context.FullPath(keyFile), cancellation) : throw new UsageException($"--sign {keyFile}: no such file"), keyFile)
+                : null;
+            var entries = ArtifactPublisher.Collect(result.GetValue(paths)!, result.GetValue(follow) ? SymlinkPolicy.Follow : SymlinkPolicy.Preserve, context.Host.CurrentDirectory);
 
-            using var client = context.CreateClient(ns);
-            var uploaded = await UploadWithProgressAsync(client, files.Select(f => f.FullPath).ToList(), cancellation);
-            var digests = uploaded.ToDictionary(u => u.Path, u => u);
-            var artifactFiles = files.Select(f => new ArtifactFile(f.RelativePath, digests[f.FullPath].Digest.Hex, digests[f.FullPath].Size, IsExecutable(f.FullPath))).ToList();
-
-            var signatures = new List<ArtifactSignature>();
-            if (result.GetValue(sign) is { } keyFile)
+            using var client = context.CreateClient(artifact.Namespace);
+            var published = await ArtifactPublisher.PublishAsync(client, artifact.Name, artifact.Spec!, entries,
+                new PublishOptions { Metadata = meta, Tags = tagList, SigningKey = signingKey, Monitor = context.Transfers }, cancellation);
+            var info = published.Info;
+            foreach (var resumed in published.ResumedFiles)
             {
-                signatures.Add(ManifestSignatures.Sign(new ArtifactManifest(name, version, artifactFiles, meta), await File.ReadAllTextAsync(keyFile, cancellation)));
+                if (!context.Quiet) await context.Error.WriteLineAsync($"resumed the interrupted upload of {resumed.Path}: {Sizes.Bytes(resumed.ResumedBytes)} of {Sizes.Bytes(resumed.Size)} were already on the server");
             }
-            var (created, info) = await client.PublishAsync(name, version, new PublishRequest(artifactFiles, meta, signatures, result.GetValue(tags)), cancellation);
-            var label = $"{(ns is null ? "" : ns + "/")}{name}@{info.Version}";
-            await context.Output.WriteLineAsync(created
-                ? $"published {label} (manifest {info.ManifestDigest}, {artifactFiles.Count} files, {uploaded.Count(u => u.Uploaded)} uploaded)"
+            if (result.GetValue(json))
+            {
+                return context.Json(new PushDocument(info.Namespace, info.Name, info.Version, info.ManifestDigest, published.Created, published.Files, published.Links,
+                    published.UploadedFiles, published.UploadedBytes, info.Tags));
+            }
+            var label = $"{info.Namespace}/{info.Name}@{info.Version}";
+            context.Say(published.Created
+                ? $"published {label} (manifest {info.ManifestDigest}, {published.Files} files{(published.Links > 0 ? $", {published.Links} links" : "")}, {published.UploadedFiles} uploaded)"
                 : $"{label} was already published with this content (manifest {info.ManifestDigest})");
             return ExitCodes.Success;
         }));
@@ -72,37 +67,35 @@ public static partial class ArtifactCommands
     private static Command Resolve(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         var project = ProjectOption();
-        var update = new Option<string?>("--update") { Description = "Re-resolve all dependencies, or the one named", Arity = ArgumentArity.ZeroOrOne };
+        var update = new Option<string[]>("--update") { Description = "Re-resolve every dependency, or the one named (repeatable)", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
         var prerelease = new Option<bool>("--prerelease") { Description = "Let ranges match pre-release versions" };
-        var command = new Command("resolve", "Resolve cache.json's dependencies to exact versions and write cache.lock.") { project, update, prerelease };
+        var json = JsonOption();
+        var command = new Command("resolve", "Resolve cache.json's dependencies to exact versions and write cache.lock.") { project, update, prerelease, json };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            var directory = Path.GetFullPath(result.GetValue(project)!);
-            var dependenciesPath = Path.Combine(directory, ProjectDependencies.FileName);
-            if (!File.Exists(dependenciesPath)) return context.Fail(ExitCodes.Error, $"no {ProjectDependencies.FileName} in {directory}");
-            var dependencies = ProjectDependencies.Load(dependenciesPath).Dependencies;
-            var lockPath = Path.Combine(directory, ProjectLock.FileName);
-            var locked = ProjectLock.Load(lockPath);
-            var updateResult = result.GetResult(update);
-            var updateAll = updateResult is { Implicit: false } && result.GetValue(update) is null;
-            var updateOne = result.GetValue(update);
-
-            var resolved = new SortedDictionary<string, LockedArtifact>(StringComparer.Ordinal);
-            foreach (var (key, spec) in dependencies)
+            var named = result.GetValue(update) ?? [];
+            var options = new ResolveOptions
             {
-                if (!ArtifactReference.TryParse(key, out var ns, out var name, out _)) return context.Fail(ExitCodes.Error, $"'{key}' in {ProjectDependencies.FileName} is not [namespace/]name");
-                if (!updateAll && updateOne != key && locked.Artifacts.TryGetValue(key, out var kept) && kept.Spec == spec)
-                {
-                    resolved[key] = kept;
-                    continue;
-                }
-                using var client = context.CreateClient(ns);
-                var info = await client.ResolveAsync(name, spec, result.GetValue(prerelease), cancellation);
-                if (info is null) return context.Fail(ExitCodes.NotFound, $"no version of {key} matches '{spec}'");
-                resolved[key] = new LockedArtifact(spec, ns, name, info.Version, info.ManifestDigest, info.Manifest.Files, info.Manifest.Metadata, info.Signatures);
-                await context.Output.WriteLineAsync($"{key} {spec} -> {info.Version}");
+                UpdateAll = result.GetResult(update) is { Implicit: false } && named.Length == 0,
+                Update = named,
+                IncludePrerelease = result.GetValue(prerelease),
+            };
+            using var clients = context.CreateNamespaceClients();
+            var resolved = await new ProjectResolver(clients).ResolveAsync(ProjectDirectory(context, result, project), options, cancellation);
+            if (result.GetValue(json))
+            {
+                return context.Json(new ResolveDocument(resolved.LockPath,
+                    resolved.Dependencies.Select(d => new ResolvedDependencyDocument(d.Key, d.Artifact.Spec, d.Artifact.Namespace!, d.Artifact.Name, d.Artifact.Version,
+                        d.Artifact.ManifestDigest, d.Change.ToString().ToLowerInvariant(), d.PreviousVersion)).ToList(),
+                    resolved.Removed));
             }
-            (locked with { Artifacts = resolved }).Save(lockPath);
+            foreach (var dependency in resolved.Dependencies.Where(d => d.Change != ResolveChange.Unchanged))
+            {
+                context.Say($"{dependency.Key} {dependency.Artifact.Spec} -> {dependency.Artifact.Version}{(dependency.PreviousVersion is { } before ? $" (was {before})" : "")}");
+            }
+            foreach (var removed in resolved.Removed) context.Say($"{removed}: removed (no longer in {ProjectDependencies.FileName})");
+            var changed = resolved.Dependencies.Count(d => d.Change != ResolveChange.Unchanged) + resolved.Removed.Count;
+            if (changed == 0) context.Say($"{ProjectLock.FileName} is up to date ({resolved.Dependencies.Count} dependencies)");
             return ExitCodes.Success;
         }));
         return command;
@@ -111,114 +104,115 @@ public static partial class ArtifactCommands
     private static Command Pull(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         var reference = new Argument<string?>("artifact") { Description = "[namespace/]name@range|version|tag; none: everything in cache.lock", Arity = ArgumentArity.ZeroOrOne };
-        var output = new Option<string?>("--output", "-o") { Description = "Directory (default: ./<name>, or ./artifacts for the lock)" };
+        var output = new Option<string?>("--output", "-o") { Description = "Directory (default: ./<name>; for the lock ./artifacts, each artifact in <namespace>/<name>/)" };
         var project = ProjectOption();
-        var command = new Command("pull", "Download artifacts, verify every file and place them atomically.") { reference, output, project };
+        var force = new Option<bool>("--force") { Description = "Overwrite files that differ from the artifact (default: refuse, change nothing)" };
+        var clean = new Option<bool>("--clean") { Description = "Remove files that are not part of the artifact (default: report them)" };
+        var json = JsonOption();
+        var command = new Command("pull", "Download artifacts, verify every file and place them; never overwrites local changes unless --force.")
+        {
+            reference, output, project, force, clean, json,
+        };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
+            var options = new PullOptions { Force = result.GetValue(force), Clean = result.GetValue(clean), Monitor = context.Transfers };
+            var pulled = new List<PulledArtifactDocument>();
             if (result.GetValue(reference) is { } text)
             {
-                if (!ArtifactReference.TryParse(text, out var ns, out var name, out var spec) || spec is null) return context.Fail(ExitCodes.Usage, "give the artifact as [namespace/]name@range|version|tag");
-                using var client = context.CreateClient(ns);
-                var info = await client.ResolveAsync(name, spec, cancellationToken: cancellation);
-                if (info is null && ExactVersion().IsMatch(spec)) info = await client.GetVersionAsync(name, spec, cancellation); // pullable even when yanked
-                if (info is null) return context.Fail(ExitCodes.NotFound, $"no version of {name} matches '{spec}'");
-                var pulled = await ArtifactPuller.PullAsync(client, info.Manifest.Files, result.GetValue(output) ?? name, 4, cancellation);
-                await context.Output.WriteLineAsync($"{name}@{info.Version}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present");
-                return ExitCodes.Success;
-            }
-
-            var directory = Path.GetFullPath(result.GetValue(project)!);
-            var locked = ProjectLock.Load(Path.Combine(directory, ProjectLock.FileName));
-            if (locked.Artifacts.Count == 0) return context.Fail(ExitCodes.Error, $"nothing to pull: no {ProjectLock.FileName} (run cache resolve) or it is empty");
-            var root = result.GetValue(output) ?? Path.Combine(directory, "artifacts");
-            foreach (var (key, artifact) in locked.Artifacts)
-            {
+                var artifact = ArtifactArgument.Parse(text, "[namespace/]name@range|version|tag", SpecRule.Required);
                 using var client = context.CreateClient(artifact.Namespace);
-                if (artifact.Manifest.Digest.Hex != artifact.ManifestDigest) return context.Fail(ExitCodes.Error, $"{key}: the lock's file list does not match its manifest digest");
-                var pulled = await ArtifactPuller.PullAsync(client, artifact.Files, Path.Combine(root, key), 4, cancellation);
-                await context.Output.WriteLineAsync($"{key}@{artifact.Version}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present");
+                var info = await client.ResolveAsync(artifact.Name, artifact.Spec!, cancellationToken: cancellation);
+                // A yanked version is hidden from resolution but still pullable by its exact version.
+                if (info is null && ArtifactVersions.IsValidVersion(artifact.Spec!)) info = await client.GetVersionAsync(artifact.Name, artifact.Spec!, cancellation);
+                if (info is null) return context.Fail(ExitCodes.NotFound, $"no version of {artifact.NamespaceIn(context)}/{artifact.Name} matches '{artifact.Spec}'");
+                var directory = context.FullPath(result.GetValue(output) ?? artifact.Name);
+                var done = await ArtifactPuller.PullAsync(client, info.Manifest, directory, options, cancellation);
+                pulled.Add(Document(info.Namespace, info.Name, info.Version, directory, done));
             }
+            else
+            {
+                var projectDirectory = ProjectDirectory(context, result, project);
+                using var clients = context.CreateNamespaceClients();
+                var results = await new ProjectPuller(clients).PullAsync(Path.Combine(projectDirectory, ProjectLock.FileName),
+                    result.GetValue(output) is { } given ? context.FullPath(given) : Path.Combine(projectDirectory, "artifacts"), options, cancellation);
+                pulled.AddRange(results.Select(r => Document(r.Artifact.Namespace ?? context.DefaultNamespace, r.Artifact.Name, r.Artifact.Version, r.Directory, r.Result)));
+            }
+            if (result.GetValue(json)) return context.Json(new PullDocument(pulled));
+            foreach (var artifact in pulled) Report(context, artifact);
             return ExitCodes.Success;
         }));
         return command;
     }
+
+    private static PulledArtifactDocument Document(string ns, string name, string version, string directory, PullResult result) =>
+        new(ns, name, version, directory, result.Downloaded, result.AlreadyPresent, result.Overwritten, result.Extra, result.Removed);
+
+    private static void Report(CliContext context, PulledArtifactDocument pulled)
+    {
+        var label = $"{pulled.Namespace}/{pulled.Name}@{pulled.Version}";
+        context.Say($"{label}: {pulled.Downloaded} downloaded, {pulled.AlreadyPresent} already present -> {Path.GetRelativePath(context.Host.CurrentDirectory, pulled.Directory)}");
+        if (pulled.Overwritten.Count > 0) context.Warn($"{label}: overwrote {pulled.Overwritten.Count} locally changed file(s): {List(pulled.Overwritten)}");
+        if (pulled.Removed.Count > 0) context.Say($"{label}: removed {pulled.Removed.Count} file(s) not part of it: {List(pulled.Removed)}");
+        else if (pulled.Extra.Count > 0) context.Warn($"{label}: {pulled.Extra.Count} file(s) are not part of it (--clean removes them): {List(pulled.Extra)}");
+    }
+
+    private static string List(IReadOnlyList<string> paths) => string.Join(", ", paths.Take(10)) + (paths.Count > 10 ? ", ..." : "");
 
     private static Command Verify(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         var directory = new Argument<string?>("directory") { Description = "Where the artifacts were pulled (default: ./artifacts beside the lock)", Arity = ArgumentArity.ZeroOrOne };
-        var lockOption = new Option<string>("--lock") { Description = "The lock file", DefaultValueFactory = _ => ProjectLock.FileName };
+        var lockOption = new Option<string?>("--lock") { Description = "The lock file (default: cache.lock in --project)" };
+        var project = ProjectOption();
         var trustedKeys = new Option<string?>("--trusted-keys") { Description = "Directory of trusted public keys (*.pem); then a valid signature by one is required" };
-        var command = new Command("verify", "Re-hash pulled files against the lock, check signatures, and report every mismatch.") { directory, lockOption, trustedKeys };
+        var json = JsonOption();
+        var command = new Command("verify", "Re-hash pulled files against the lock, check links and signatures, and report every mismatch (exit 1 on any).")
+        {
+            directory, lockOption, project, trustedKeys, json,
+        };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            var lockPath = Path.GetFullPath(result.GetValue(lockOption)!);
-            if (!File.Exists(lockPath)) return context.Fail(ExitCodes.Error, $"{lockPath} does not exist");
+            var lockPath = result.GetValue(lockOption) is { } given ? context.FullPath(given) : Path.Combine(ProjectDirectory(context, result, project), ProjectLock.FileName);
+            if (!File.Exists(lockPath)) return context.Fail(ExitCodes.Error, $"{lockPath} does not exist (run cache resolve, or give --lock)");
             var locked = ProjectLock.Load(lockPath);
-            var root = result.GetValue(directory) ?? Path.Combine(Path.GetDirectoryName(lockPath)!, "artifacts");
-            var trusted = result.GetValue(trustedKeys) is { } keys ? ManifestSignatures.TrustedKeyIds(keys) : null;
+            var root = result.GetValue(directory) is { } pulledTo ? context.FullPath(pulledTo) : Path.Combine(Path.GetDirectoryName(lockPath)!, "artifacts");
+            var trusted = result.GetValue(trustedKeys) is { } keys ? ManifestSignatures.TrustedKeyIds(context.FullPath(keys)) : null;
 
-            var problems = 0;
+            var problems = new List<VerifyProblemDocument>();
             foreach (var (key, artifact) in locked.Artifacts)
             {
-                foreach (var problem in await ArtifactVerifier.VerifyAsync(artifact, Path.Combine(root, key), trusted, cancellation))
-                {
-                    problems++;
-                    await context.Error.WriteLineAsync($"{key}: {problem}");
-                }
+                var found = await ArtifactVerifier.VerifyAsync(artifact, ProjectPuller.DirectoryFor(root, artifact, context.DefaultNamespace), trusted, cancellation);
+                problems.AddRange(found.Select(p => new VerifyProblemDocument(key, p.Path, p.Problem)));
             }
-            if (problems > 0) return context.Fail(ExitCodes.Error, $"{problems} problem{(problems == 1 ? "" : "s")} found");
-            await context.Output.WriteLineAsync($"verified {locked.Artifacts.Count} artifacts, {locked.Artifacts.Values.Sum(a => a.Files.Count)} files");
+            var files = locked.Artifacts.Values.Sum(a => a.Files.Count);
+            if (result.GetValue(json))
+            {
+                context.Json(new VerifyDocument(problems.Count == 0, locked.Artifacts.Count, files, problems));
+                return problems.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
+            }
+            foreach (var problem in problems) await context.Error.WriteLineAsync($"{problem.Artifact}: {(problem.Path is null ? "" : problem.Path + ": ")}{problem.Problem}");
+            if (problems.Count > 0) return context.Fail(ExitCodes.Error, $"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} found");
+            context.Say($"verified {locked.Artifacts.Count} artifacts, {files} files");
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static Option<string> ProjectOption() =>
-        new("--project") { Description = "Directory with cache.json and cache.lock (default: the current directory)", DefaultValueFactory = _ => Environment.CurrentDirectory };
+    public static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON (schema: README)" };
 
-    private sealed record LocalFile(string FullPath, string RelativePath);
+    private static Option<string?> ProjectOption() =>
+        new("--project") { Description = "Directory with cache.json and cache.lock (default: the current directory)" };
 
-    private static List<LocalFile> CollectFiles(IEnumerable<string> paths, out string? error)
+    private static string ProjectDirectory(CliContext context, ParseResult result, Option<string?> project) => context.FullPath(result.GetValue(project) ?? ".");
+
+    private static Dictionary<string, string> ParseMetadata(IEnumerable<string> pairs)
     {
-        error = null;
-        var files = new List<LocalFile>();
-        foreach (var path in paths)
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
         {
-            var full = Path.GetFullPath(path);
-            if (File.Exists(full)) files.Add(new LocalFile(full, Path.GetFileName(full)));
-            else if (Directory.Exists(full))
-            {
-                files.AddRange(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                    .Select(f => new LocalFile(f, Path.GetRelativePath(full, f).Replace(Path.DirectorySeparatorChar, '/'))));
-            }
-            else
-            {
-                error = $"{path}: no such file or directory";
-                return files;
-            }
+            var equals = pair.IndexOf('=');
+            if (equals <= 0) throw new UsageException($"--meta '{pair}' is not key=value");
+            meta[pair[..equals]] = pair[(equals + 1)..];
         }
-        if (files.GroupBy(f => f.RelativePath).FirstOrDefault(g => g.Count() > 1) is { } clash) error = $"two files would be published as '{clash.Key}'";
-        if (files.Count == 0) error = "nothing to publish";
-        return files;
-    }
-
-    private static bool IsExecutable(string path) => !OperatingSystem.IsWindows() && File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute);
-
-    // A progress bar on the terminal for large transfers; plain output otherwise (pipes, CI logs).
-    private static async Task<IReadOnlyList<UploadedFile>> UploadWithProgressAsync(CacheClient client, IReadOnlyList<string> files, CancellationToken cancellation)
-    {
-        var total = files.Sum(f => new FileInfo(f).Length);
-        if (total < ProgressThreshold || Console.IsErrorRedirected) return await client.UploadFilesAsync(files, cancellationToken: cancellation);
-
-        IReadOnlyList<UploadedFile> result = [];
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        await console.Progress().StartAsync(async progress =>
-        {
-            var task = progress.AddTask("uploading", maxValue: total);
-            result = await client.UploadFilesAsync(files, new Progress<long>(bytes => task.Increment(bytes)), cancellation);
-            task.Value = task.MaxValue;
-        });
-        return result;
+        return meta;
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using CacheRegistry.Cli.Output;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Artifacts;
 using CacheRegistry.Common.Hashing;
@@ -11,8 +11,6 @@ namespace CacheRegistry.Cli.Commands;
 /// <summary>`cache inspect &lt;sha256|artifact&gt; [--json]`: what the server records about a blob or an artifact.</summary>
 public static class InspectCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static Command Create(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
         var target = new Argument<string>("target") { Description = "'stats' (with --namespace N for one), a blob's sha256, or an artifact: [namespace/]name[@version]" };
@@ -27,21 +25,23 @@ public static class InspectCommand
             var json = result.GetValue(jsonOption);
             if (text == "stats") return await OperatorCommands.InspectStatsAsync(context, json, token);
             if (Sha256Digest.TryParse(text, out var digest)) return await InspectBlobAsync(context, digest, json, token);
-            if (!ArtifactReference.TryParse(text, out var ns, out var name, out var version))
+            if (!ArtifactReference.TryParse(text, out _, out _, out _))
             {
-                return context.Fail(ExitCodes.Usage, $"'{text}' is neither a SHA-256 digest nor [namespace/]name[@version]");
+                return context.Fail(ExitCodes.Usage, $"'{text}' is neither 'stats', a SHA-256 digest nor [namespace/]name[@version]");
             }
-            return await InspectArtifactAsync(context, ns, name, version, json, token);
+            var artifact = ArtifactArgument.Parse(text, "[namespace/]name[@version]", SpecRule.Optional);
+            if (artifact.Spec is { } spec && !ArtifactVersions.IsValidVersion(spec)) throw new UsageException($"'{spec}' is not a version: inspect takes an exact version (cache list shows them)");
+            return await InspectArtifactAsync(context, artifact.Namespace, artifact.Name, artifact.Spec, json, token);
         }));
         return command;
     }
 
     private static async Task<int> InspectBlobAsync(CliContext context, Sha256Digest digest, bool json, CancellationToken token)
     {
-        using var client = context.CreateClient();
+        using var client = context.CreateOperatorClient();
         var info = await client.GetBlobInfoAsync(digest, token);
         if (info is null) return context.Fail(ExitCodes.NotFound, $"blob {digest} not found");
-        if (json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(info, Json));
+        if (json) JsonOutput.Write(context.Output, info);
         else WriteTable(context.Output, info);
         return ExitCodes.Success;
     }
@@ -53,11 +53,7 @@ public static class InspectCommand
         {
             var info = await client.GetVersionAsync(name, version, token);
             if (info is null) return context.Fail(ExitCodes.NotFound, $"{name}@{version} not found");
-            if (json)
-            {
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(info, Json));
-                return ExitCodes.Success;
-            }
+            if (json) return context.Json(info);
             var details = new Table().Border(TableBorder.Rounded).AddColumn("Field").AddColumn(new TableColumn("Value").NoWrap());
             void Row(string field, string value) => details.AddRow(Markup.Escape(field), Markup.Escape(value));
             Row("artifact", $"{info.Namespace}/{info.Name}@{info.Version}");
@@ -68,18 +64,14 @@ public static class InspectCommand
             Row("yanked", info.Yanked ? "yes" : "no");
             Row("signatures", info.Signatures.Count == 0 ? "(none)" : string.Join(", ", info.Signatures.Select(s => $"{s.Algorithm} by key {s.KeyId[..16]}")));
             foreach (var (key, value) in info.Manifest.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal)) Row($"meta {key}", value);
-            foreach (var file in info.Manifest.Files) Row(file.Path, $"{file.Digest} {file.Size} bytes{(file.Executable ? " executable" : "")}");
+            foreach (var file in info.Manifest.Files) Row(file.Path, file.LinkTarget is { } target ? $"-> {target}" : $"{file.Digest} {file.Size} bytes{(file.Executable ? " executable" : "")}");
             PlainConsole.For(context.Output).Write(details);
             return ExitCodes.Success;
         }
 
         var versions = await client.ListVersionsAsync(name, 1, 500, token);
         if (versions.Total == 0) return context.Fail(ExitCodes.NotFound, $"artifact {name} not found");
-        if (json)
-        {
-            await context.Output.WriteLineAsync(JsonSerializer.Serialize(versions, Json));
-            return ExitCodes.Success;
-        }
+        if (json) return context.Json(versions);
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in new[] { "version", "tags", "size", "published", "publisher", "signatures", "yanked" }) table.AddColumn(column);
         foreach (var v in versions.Items)

@@ -30,8 +30,7 @@ public static class TokenCommands
         };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            var namespaceResult = result.GetResult(CliApp.NamespaceOption);
-            var pattern = namespaceResult is { Implicit: false } ? result.GetValue(CliApp.NamespaceOption) : null;
+            var pattern = context.NamespaceOption;
             if (string.IsNullOrEmpty(pattern)) return context.Fail(ExitCodes.Usage, "token create needs --namespace PATTERN (e.g. ci-* or *)");
             var permissions = result.GetValue(scopeOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (permissions.Length == 0 || permissions.Any(p => !Permissions.Contains(p)))
@@ -42,7 +41,7 @@ public static class TokenCommands
             if (!Lifetime.TryParse(ttl, out _)) return context.Fail(ExitCodes.Usage, $"--ttl '{ttl}' is not a lifetime like 30d, 12h or 90m");
 
             var scopes = permissions.Select(p => $"{pattern}:{p}").ToList();
-            using var client = context.CreateClient();
+            using var client = context.CreateOperatorClient();
             var created = await client.CreateTokenAsync(
                 new CreateTokenRequest(result.GetValue(nameOption) ?? string.Join(' ', scopes), scopes, ttl), cancellation);
             await context.Error.WriteLineAsync(
@@ -55,11 +54,13 @@ public static class TokenCommands
 
     private static Command ListCommand(Func<ParseResult, Func<CliContext, Task<int>>, Task<int>> run)
     {
-        var command = new Command("list", "List issued tokens (never the tokens themselves).");
+        var json = ArtifactCommands.JsonOption();
+        var command = new Command("list", "List issued tokens (never the tokens themselves).") { json };
         command.SetAction((result, cancellation) => run(result, async context =>
         {
-            using var client = context.CreateClient();
+            using var client = context.CreateOperatorClient();
             var tokens = await client.ListTokensAsync(cancellation);
+            if (result.GetValue(json)) return context.Json(tokens);
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var column in new[] { "id", "name", "scopes", "created by", "expires", "revoked" }) table.AddColumn(column);
             foreach (var t in tokens)
@@ -80,7 +81,7 @@ public static class TokenCommands
         command.SetAction((result, cancellation) => run(result, async context =>
         {
             var id = result.GetValue(idArgument)!;
-            using var client = context.CreateClient();
+            using var client = context.CreateOperatorClient();
             if (!await client.RevokeTokenAsync(id, cancellation)) return context.Fail(ExitCodes.NotFound, $"no token {id}");
             await context.Output.WriteLineAsync($"revoked {id}");
             return ExitCodes.Success;

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CacheRegistry.Client.Files;
+using CacheRegistry.Common.Artifacts;
 using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Client.Actions;
@@ -27,13 +29,27 @@ public sealed record ExecOptions
 
     /// <summary>Also cache runs that exit non-zero.</summary>
     public bool CacheFailures { get; init; }
+
+    /// <summary>
+    /// Follow symbolic links among inputs and outputs (hash and store what they point to, wherever that
+    /// is). By default a link is an input or output of its own, kept as a link, and one leading outside
+    /// the root is an error.
+    /// </summary>
+    public bool FollowSymlinks { get; init; }
 }
 
 /// <summary>How a step ended.</summary>
 /// <param name="ExitCode">The step's exit code (recorded and replayed on a hit).</param>
 /// <param name="Outcome">Hit (local or server) or miss.</param>
 /// <param name="Key">The step's action key.</param>
-public sealed record ExecResult(int ExitCode, CacheOutcome Outcome, Sha256Digest Key);
+public sealed record ExecResult(int ExitCode, CacheOutcome Outcome, Sha256Digest Key)
+{
+    /// <summary>What went into the key.</summary>
+    public ActionKeyInputs? Inputs { get; init; }
+
+    /// <summary>On a miss, what changed since this step's previous run here; null when no earlier run is known.</summary>
+    public IReadOnlyList<string>? ChangesSincePreviousRun { get; init; }
+}
 
 /// <summary>A declared output was not produced by a run that succeeded.</summary>
 public sealed class MissingOutputException(string output) : Exception($"the command succeeded but did not produce the declared output '{output}'");
@@ -44,7 +60,12 @@ public sealed class MissingOutputException(string output) : Exception($"the comm
 /// command, then stores outputs and the action entry in both tiers. The server being unreachable makes
 /// a miss, never a failed build.
 /// </summary>
-public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, TextWriter report, TextWriter log)
+/// <param name="server">The cache server, or null for the local tier only.</param>
+/// <param name="local">The local tier.</param>
+/// <param name="report">Where a dry run's answer goes.</param>
+/// <param name="log">Where explanations and warnings go.</param>
+/// <param name="transfers">Shown the progress of downloads and uploads, if given.</param>
+public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, TextWriter report, TextWriter log, ITransferMonitor? transfers = null)
 {
     /// <summary>Keys the step, then restores it on a hit or runs and stores it on a miss.</summary>
     /// <param name="action">The step.</param>
@@ -54,8 +75,9 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
     /// <param name="cancellationToken">Cancels the lookup, the run and the uploads.</param>
     public async Task<ExecResult> RunAsync(ActionDefinition action, ExecOptions options, Stream stdout, Stream stderr, CancellationToken cancellationToken = default)
     {
+        var symlinks = options.FollowSymlinks ? SymlinkPolicy.Follow : SymlinkPolicy.Preserve;
         var digests = local.OpenDigestCache();
-        var inputs = await ActionKeyBuilder.BuildAsync(action, digests, cancellationToken);
+        var inputs = await ActionKeyBuilder.BuildAsync(action, digests, cancellationToken, symlinks);
         await digests.SaveAsync();
         var key = inputs.Key;
         var stepId = LocalActionCache.StepId(action);
@@ -67,23 +89,25 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
         }
 
         var (manifest, outcome) = await LookupAsync(key, action, cancellationToken);
-        if (options.Explain && outcome == CacheOutcome.Miss) await ExplainMissAsync(local.PreviousInputs(stepId), inputs);
+        var previous = outcome == CacheOutcome.Miss ? local.PreviousInputs(stepId) : null;
+        var explained = new ExecResult(0, outcome, key) { Inputs = inputs, ChangesSincePreviousRun = previous is null ? null : inputs.DifferencesFrom(previous) };
+        if (options.Explain && outcome == CacheOutcome.Miss) await ExplainMissAsync(previous, inputs);
         if (options.DryRun)
         {
             await report.WriteLineAsync($"{key} {Describe(outcome)}");
-            return new ExecResult(0, outcome, key);
+            return explained;
         }
 
         if (manifest is not null && await TryRestoreAsync(manifest, action, stdout, stderr, cancellationToken))
         {
             local.RecordInputs(stepId, inputs);
-            return new ExecResult(manifest.ExitCode, outcome, key);
+            return explained with { ExitCode = manifest.ExitCode };
         }
 
-        var exitCode = await RunAndStoreAsync(key, action, options, stdout, stderr, cancellationToken);
+        var exitCode = await RunAndStoreAsync(key, action, options, symlinks, stdout, stderr, cancellationToken);
         local.RecordInputs(stepId, inputs);
         local.Trim();
-        return new ExecResult(exitCode, CacheOutcome.Miss, key);
+        return explained with { ExitCode = exitCode, Outcome = CacheOutcome.Miss };
     }
 
     private static string Describe(CacheOutcome outcome) => outcome switch
@@ -135,23 +159,39 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
 
     private async Task<bool> TryRestoreAsync(ActionManifest manifest, ActionDefinition action, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
+        // An entry comes from the server: a link must stay inside the workspace like any path.
+        if (manifest.Files.Any(f => f.LinkTarget is { } target && !(ArtifactLinks.IsCanonical(target) && ArtifactLinks.StaysInside(f.Path, target)))) return false;
+
         var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var digest in manifest.Digests)
+        var sizes = manifest.Files.Where(f => !f.IsLink).Select(f => (f.Digest, f.Size))
+            .Append((manifest.StdoutDigest, manifest.StdoutSize)).Append((manifest.StderrDigest, manifest.StderrSize))
+            .DistinctBy(b => b.Item1).ToDictionary(b => b.Item1, b => b.Item2, StringComparer.Ordinal);
+        var remote = manifest.Digests.Where(d => local.FindBlob(Sha256Digest.Parse(d)) is null).ToList();
+        using (var progress = remote.Count > 0 ? transfers?.Begin("restoring outputs", remote.Sum(d => sizes.GetValueOrDefault(d))) : null)
         {
-            var path = await FetchBlobAsync(Sha256Digest.Parse(digest), cancellationToken);
-            if (path is null) return false; // an output was evicted everywhere: run the step
-            blobs[digest] = path;
+            foreach (var digest in manifest.Digests)
+            {
+                var path = await FetchBlobAsync(Sha256Digest.Parse(digest), progress, cancellationToken);
+                if (path is null) return false; // an output was evicted everywhere: run the step
+                blobs[digest] = path;
+            }
         }
 
         foreach (var directory in manifest.Directories) Directory.CreateDirectory(WorkspacePaths.Full(action.Root, directory));
-        foreach (var file in manifest.Files) Place(blobs[file.Digest], WorkspacePaths.Full(action.Root, file.Path), file.Executable);
+        foreach (var file in manifest.Files)
+        {
+            var target = WorkspacePaths.Full(action.Root, file.Path);
+            FileTree.EnsureInside(action.Root, Path.GetDirectoryName(target)!); // never written through a link leading out of the workspace
+            if (file.LinkTarget is { } linkTarget) PlaceLink(target, linkTarget);
+            else Place(blobs[file.Digest], target, file.Executable);
+        }
         await ReplayAsync(blobs[manifest.StdoutDigest], stdout, cancellationToken);
         await ReplayAsync(blobs[manifest.StderrDigest], stderr, cancellationToken);
         return true;
     }
 
     /// <summary>The local path of a verified copy of the blob: from the local tier, else downloaded into it.</summary>
-    private async Task<string?> FetchBlobAsync(Sha256Digest digest, CancellationToken cancellationToken)
+    private async Task<string?> FetchBlobAsync(Sha256Digest digest, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         if (local.FindBlob(digest) is { } held)
         {
@@ -162,13 +202,22 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
         try
         {
             var target = local.BlobPath(digest);
-            return await server.DownloadBlobAsync(digest, target, cancellationToken) ? target : null;
+            return await server.DownloadBlobAsync(digest, target, progress, cancellationToken) ? target : null;
         }
         catch (Exception e) when (e is HttpRequestException or CacheClientException or IOException)
         {
             await log.WriteLineAsync($"warning: could not download {digest}: {e.Message}");
             return null;
         }
+    }
+
+    // A link replaces whatever is there, as an output file would.
+    private static void PlaceLink(string target, string linkTarget)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        if (FileTree.IsLink(target) || File.Exists(target)) File.Delete(target);
+        else if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        File.CreateSymbolicLink(target, linkTarget);
     }
 
     // Written beside the target and renamed over it: a reader never sees a half-written output.
@@ -195,7 +244,8 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
 
     // ---- miss ------------------------------------------------------------------------------------
 
-    private async Task<int> RunAndStoreAsync(Sha256Digest key, ActionDefinition action, ExecOptions options, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    private async Task<int> RunAndStoreAsync(Sha256Digest key, ActionDefinition action, ExecOptions options, SymlinkPolicy symlinks, Stream stdout, Stream stderr,
+        CancellationToken cancellationToken)
     {
         var captureDirectory = Directory.CreateTempSubdirectory("cacheregistry-exec-").FullName;
         try
@@ -205,20 +255,20 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
             var exitCode = await RunCommandAsync(action, stdout, stderr, stdoutCapture, stderrCapture, cancellationToken);
             if (exitCode != 0 && !options.CacheFailures) return exitCode;
 
-            var (files, directories) = await CollectOutputsAsync(action, cancellationToken);
+            var (files, directories) = await CollectOutputsAsync(action, symlinks, cancellationToken);
             var (stdoutDigest, stdoutSize) = await Sha256Digest.OfFileAsync(stdoutCapture, cancellationToken);
             var (stderrDigest, stderrSize) = await Sha256Digest.OfFileAsync(stderrCapture, cancellationToken);
-            var manifest = new ActionManifest(ActionManifest.CurrentVersion,
+            var manifest = new ActionManifest(ActionManifest.VersionFor(files),
                 action.Outputs.Select(o => WorkspacePaths.Relative(action.Root, o)).Distinct().Order(StringComparer.Ordinal).ToList(),
                 files, directories, exitCode, stdoutDigest.Hex, stdoutSize, stderrDigest.Hex, stderrSize,
                 DateTimeOffset.UtcNow, Environment.MachineName);
 
-            var blobFiles = files.Select(f => (Digest: f.Digest, Path: WorkspacePaths.Full(action.Root, f.Path)))
+            var blobFiles = files.Where(f => !f.IsLink).Select(f => (Digest: f.Digest, Path: WorkspacePaths.Full(action.Root, f.Path)))
                 .Append((stdoutDigest.Hex, stdoutCapture)).Append((stderrDigest.Hex, stderrCapture))
                 .DistinctBy(b => b.Item1).ToList();
             foreach (var (digest, path) in blobFiles) local.AddBlob(Sha256Digest.Parse(digest), path);
             local.AddManifest(key, manifest);
-            await UploadAsync(key, manifest, blobFiles.Select(b => b.Item2), cancellationToken);
+            await UploadAsync(key, manifest, blobFiles.Select(b => b.Item2).ToList(), cancellationToken);
             return exitCode;
         }
         finally
@@ -229,8 +279,7 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
 
     private static async Task<int> RunCommandAsync(ActionDefinition action, Stream stdout, Stream stderr, string stdoutCapture, string stderrCapture, CancellationToken cancellationToken)
     {
-        var executable = Executables.Resolve(action.Command[0], action.Root) ?? action.Command[0];
-        var info = new ProcessStartInfo(executable)
+        var info = new ProcessStartInfo(Executables.Require(action.Command[0], action.Root))
         {
             WorkingDirectory = action.Root,
             RedirectStandardOutput = true,
@@ -239,6 +288,18 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
         };
         foreach (var argument in action.Command.Skip(1)) info.ArgumentList.Add(argument);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {action.Command[0]}");
+        // Cancelled (Ctrl-C): the step does not outlive us.
+        await using var kill = cancellationToken.Register(() =>
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // it had exited already
+            }
+        });
         await using var stdoutFile = File.Create(stdoutCapture);
         await using var stderrFile = File.Create(stderrCapture);
         await Task.WhenAll(
@@ -261,37 +322,56 @@ public sealed class ActionExecutor(CacheClient? server, LocalActionCache local, 
         }
     }
 
-    private static async Task<(List<OutputFile> Files, List<string> Directories)> CollectOutputsAsync(ActionDefinition action, CancellationToken cancellationToken)
+    // Outputs are read like inputs: a link is kept as a link (one leading outside the root is an
+    // error), so a step cannot make the cache upload files from elsewhere on the machine.
+    private static async Task<(List<OutputFile> Files, List<string> Directories)> CollectOutputsAsync(ActionDefinition action, SymlinkPolicy symlinks, CancellationToken cancellationToken)
     {
         var files = new List<OutputFile>();
         var directories = new List<string>();
         foreach (var output in action.Outputs)
         {
             var full = WorkspacePaths.Full(action.Root, output);
-            var paths = File.Exists(full) ? [full]
-                : Directory.Exists(full) ? Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
-                : throw new MissingOutputException(output);
-            if (Directory.Exists(full))
+            if (!File.Exists(full) && !Directory.Exists(full) && !FileTree.IsLink(full)) throw new MissingOutputException(output);
+            var single = FileTree.Describe(action.Root, full, symlinks);
+            if (single is null)
             {
                 directories.Add(WorkspacePaths.Relative(action.Root, full));
-                directories.AddRange(Directory.EnumerateDirectories(full, "*", SearchOption.AllDirectories).Select(d => WorkspacePaths.Relative(action.Root, d)));
+                directories.AddRange(RealSubdirectories(full).Select(d => WorkspacePaths.Relative(action.Root, d)));
             }
-            foreach (var path in paths)
+            foreach (var entry in single is null ? FileTree.Walk(action.Root, full, symlinks) : [single])
             {
-                var (digest, size) = await Sha256Digest.OfFileAsync(path, cancellationToken);
-                var executable = !OperatingSystem.IsWindows() && File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute);
-                files.Add(new OutputFile(WorkspacePaths.Relative(action.Root, path), digest.Hex, size, executable));
+                if (entry.LinkTarget is { } target)
+                {
+                    files.Add(new OutputFile(entry.RelativePath, Sha256Digest.Empty.Hex, 0, false, target));
+                    continue;
+                }
+                var (digest, size) = await Sha256Digest.OfFileAsync(entry.FullPath, cancellationToken);
+                var executable = !OperatingSystem.IsWindows() && File.GetUnixFileMode(entry.FullPath).HasFlag(UnixFileMode.UserExecute);
+                files.Add(new OutputFile(entry.RelativePath, digest.Hex, size, executable));
             }
         }
         return (files.DistinctBy(f => f.Path).ToList(), directories.Distinct().Order(StringComparer.Ordinal).ToList());
     }
 
-    private async Task UploadAsync(Sha256Digest key, ActionManifest manifest, IEnumerable<string> blobFiles, CancellationToken cancellationToken)
+    // Directories below one (so empty ones are restored too), not walking through links.
+    private static IEnumerable<string> RealSubdirectories(string directory)
+    {
+        foreach (var child in Directory.EnumerateDirectories(directory).Where(d => !FileTree.IsLink(d)))
+        {
+            yield return child;
+            foreach (var below in RealSubdirectories(child)) yield return below;
+        }
+    }
+
+    private async Task UploadAsync(Sha256Digest key, ActionManifest manifest, IReadOnlyList<string> blobFiles, CancellationToken cancellationToken)
     {
         if (server is null) return;
         try
         {
-            await server.UploadFilesAsync(blobFiles, cancellationToken: cancellationToken); // find-missing first, then parallel uploads
+            using (var progress = transfers?.Begin("storing outputs", blobFiles.Sum(f => new FileInfo(f).Length)))
+            {
+                await server.UploadFilesAsync(blobFiles, progress, cancellationToken); // find-missing first, then parallel uploads
+            }
             var json = manifest.ToJson();
             await server.PutActionAsync(key, () => new MemoryStream(json), json.Length, cancellationToken);
         }

@@ -5,8 +5,8 @@ using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Client.Actions;
 
-/// <summary>One input file as it enters the key: workspace-relative path and content digest.</summary>
-public sealed record InputFile(string Path, string Digest);
+/// <summary>One input as it enters the key: workspace-relative path and content digest, or, for a symbolic link kept as a link, its target.</summary>
+public sealed record InputFile(string Path, string Digest, string? LinkTarget = null);
 
 /// <summary>
 /// Everything an action key is made of, and nothing else: command line, allow-listed environment,
@@ -46,7 +46,11 @@ public sealed record ActionKeyInputs(
         Field("cacheregistry-action", Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var argument in Command) Field("arg", argument);
         foreach (var (name, value) in Environment.OrderBy(e => e.Key, StringComparer.Ordinal)) Field("env", name, value);
-        foreach (var input in Inputs.OrderBy(i => i.Path, StringComparer.Ordinal)) Field("input", input.Path, input.Digest);
+        foreach (var input in Inputs.OrderBy(i => i.Path, StringComparer.Ordinal))
+        {
+            if (input.LinkTarget is null) Field("input", input.Path, input.Digest);
+            else Field("link", input.Path, input.LinkTarget);
+        }
         Field("toolchain", Toolchain, ToolchainVersion);
         Field("platform", Platform);
         Field("salt", Salt);
@@ -67,8 +71,8 @@ public sealed record ActionKeyInputs(
             else if (!Environment.ContainsKey(name)) differences.Add($"environment variable {name} removed from the key");
             else if (before != after) differences.Add($"environment variable {name} changed");
         }
-        var earlier = previous.Inputs.ToDictionary(i => i.Path, i => i.Digest, StringComparer.Ordinal);
-        var now = Inputs.ToDictionary(i => i.Path, i => i.Digest, StringComparer.Ordinal);
+        var earlier = previous.Inputs.ToDictionary(i => i.Path, i => i.LinkTarget is null ? i.Digest : "link:" + i.LinkTarget, StringComparer.Ordinal);
+        var now = Inputs.ToDictionary(i => i.Path, i => i.LinkTarget is null ? i.Digest : "link:" + i.LinkTarget, StringComparer.Ordinal);
         foreach (var path in earlier.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
         {
             if (!earlier.TryGetValue(path, out var before)) differences.Add($"input {path} added");
@@ -86,7 +90,7 @@ public sealed record ActionKeyInputs(
     {
         yield return $"command: {string.Join(' ', Command)}";
         foreach (var (name, value) in Environment.OrderBy(e => e.Key, StringComparer.Ordinal)) yield return $"env: {name}={(value is null ? "(unset)" : value)}";
-        foreach (var input in Inputs) yield return $"input: {input.Path} {input.Digest}";
+        foreach (var input in Inputs) yield return input.LinkTarget is null ? $"input: {input.Path} {input.Digest}" : $"input: {input.Path} -> {input.LinkTarget}";
         yield return $"toolchain: {Toolchain}{(ToolchainVersion is null ? "" : $" (version output {ToolchainVersion})")}";
         yield return $"platform: {Platform}";
         if (Salt.Length > 0) yield return $"salt: {Salt}";
@@ -97,22 +101,32 @@ public sealed record ActionKeyInputs(
 public static class ActionKeyBuilder
 {
     /// <summary>Hashes the step's inputs and toolchain (through the digest cache) and gathers the rest of the key.</summary>
-    public static async Task<ActionKeyInputs> BuildAsync(ActionDefinition action, FileDigestCache digests, CancellationToken cancellationToken)
+    /// <exception cref="CommandNotFoundException">The command does not exist.</exception>
+    /// <exception cref="CommandNotExecutableException">The command is not an executable file.</exception>
+    /// <exception cref="Files.SymlinkOutsideTreeException">An input is or holds a link leading outside the root (and links are not followed).</exception>
+    public static async Task<ActionKeyInputs> BuildAsync(ActionDefinition action, FileDigestCache digests, CancellationToken cancellationToken,
+        Files.SymlinkPolicy symlinks = Files.SymlinkPolicy.Preserve)
     {
         if (action.Command.Count == 0) throw new ArgumentException("an action needs a command");
+        var executable = Executables.Require(action.Command[0], action.Root);
 
         var inputs = new List<InputFile>();
-        foreach (var path in InputResolver.Resolve(action.Root, action.Inputs))
+        foreach (var entry in InputResolver.Resolve(action.Root, action.Inputs, symlinks))
         {
-            var (digest, _) = await digests.DigestAsync(WorkspacePaths.Full(action.Root, path), cancellationToken);
-            inputs.Add(new InputFile(path, digest.Hex));
+            if (entry.LinkTarget is { } target)
+            {
+                inputs.Add(new InputFile(entry.RelativePath, Sha256Digest.Empty.Hex, target));
+                continue;
+            }
+            var (digest, _) = await digests.DigestAsync(entry.FullPath, cancellationToken);
+            inputs.Add(new InputFile(entry.RelativePath, digest.Hex));
         }
 
         var environment = action.Environment.Distinct(StringComparer.Ordinal)
             .ToDictionary(name => name, name => System.Environment.GetEnvironmentVariable(name), StringComparer.Ordinal);
 
-        var toolchainPath = action.Toolchain is null ? Executables.Resolve(action.Command[0], action.Root) : WorkspacePaths.Full(action.Root, action.Toolchain);
-        if (toolchainPath is null || !File.Exists(toolchainPath)) throw new FileNotFoundException($"toolchain '{action.Toolchain ?? action.Command[0]}' was not found");
+        var toolchainPath = action.Toolchain is null ? executable : WorkspacePaths.Full(action.Root, action.Toolchain);
+        if (!File.Exists(toolchainPath)) throw new FileNotFoundException($"toolchain '{action.Toolchain}' was not found");
         var (toolchain, _) = await digests.DigestAsync(toolchainPath, cancellationToken);
         var version = action.ToolchainVersionArgument is null ? null : await VersionDigestAsync(toolchainPath, action.ToolchainVersionArgument, cancellationToken);
 
@@ -138,16 +152,47 @@ public static class ActionKeyBuilder
     }
 }
 
-/// <summary>Finds the executable a command name runs, the way the operating system would.</summary>
+/// <summary>The command of a step does not exist (a shell would exit 127).</summary>
+public sealed class CommandNotFoundException(string command) : FileNotFoundException($"{command}: command not found");
+
+/// <summary>The command of a step exists but cannot be executed (a shell would exit 126).</summary>
+public sealed class CommandNotExecutableException(string path) : IOException($"{path}: permission denied (not an executable file)");
+
+/// <summary>Finds the executable a command name runs, the way a shell would.</summary>
 public static class Executables
 {
-    /// <summary>The full path of the executable <paramref name="command"/> runs (a path is taken relative to <paramref name="root"/>), or null.</summary>
+    /// <summary>
+    /// The full path of the executable <paramref name="command"/> runs (a path is taken relative to
+    /// <paramref name="root"/>; a bare name is looked up on PATH, skipping files that are not
+    /// executable), or null when there is none.
+    /// </summary>
     public static string? Resolve(string command, string root)
     {
         if (command.Contains('/') || command.Contains(Path.DirectorySeparatorChar)) return Path.GetFullPath(command, root);
-        return (System.Environment.GetEnvironmentVariable("PATH") ?? "")
+        var candidates = (System.Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, command))
-            .FirstOrDefault(File.Exists);
+            .Where(File.Exists)
+            .ToList();
+        return candidates.FirstOrDefault(IsExecutable) ?? candidates.FirstOrDefault();
+    }
+
+    /// <summary>The executable a command runs; throws when there is none or it cannot be executed.</summary>
+    /// <exception cref="CommandNotFoundException">Nothing by that name.</exception>
+    /// <exception cref="CommandNotExecutableException">A directory, or a file without an execute permission.</exception>
+    public static string Require(string command, string root)
+    {
+        var path = Resolve(command, root);
+        if (path is null || (!File.Exists(path) && !Directory.Exists(path))) throw new CommandNotFoundException(command);
+        if (!IsExecutable(path)) throw new CommandNotExecutableException(path);
+        return path;
+    }
+
+    private static bool IsExecutable(string path)
+    {
+        if (!File.Exists(path)) return false; // a directory
+        if (OperatingSystem.IsWindows()) return true;
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        return (File.GetUnixFileMode(path) & anyExecute) != 0;
     }
 }

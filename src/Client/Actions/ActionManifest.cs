@@ -3,8 +3,22 @@ using System.Text.Json.Serialization;
 
 namespace CacheRegistry.Client.Actions;
 
-/// <summary>One produced file: workspace-relative path, content digest, size and executable bit.</summary>
-public sealed record OutputFile(string Path, string Digest, long Size, bool Executable);
+/// <summary>
+/// One produced file: workspace-relative path, content digest, size and executable bit; or a symbolic
+/// link (with <see cref="LinkTarget"/>, relative to its directory, in the canonical form of
+/// <see cref="Common.Artifacts.ArtifactLinks"/>; digest the empty blob's, size 0).
+/// </summary>
+public sealed record OutputFile(
+    string Path,
+    string Digest,
+    long Size,
+    bool Executable,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LinkTarget = null)
+{
+    /// <summary>True for a symbolic link.</summary>
+    [JsonIgnore]
+    public bool IsLink => LinkTarget is not null;
+}
 
 /// <summary>
 /// The action entry stored under the action key (<c>PUT /ac/{key}</c>): what the step produced and
@@ -23,8 +37,15 @@ public sealed record ActionManifest(
     DateTimeOffset CreatedAt,
     string CreatedOn)
 {
-    /// <summary>The version of the format this code writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The newest format: 2 adds symbolic links. An entry without links is still written as version 1,
+    /// which clients from before links read the same; one with links is 2, which they take for a miss
+    /// rather than restore links as empty files.
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>The format an entry needs: the oldest that can describe it.</summary>
+    public static int VersionFor(IEnumerable<OutputFile> files) => files.Any(f => f.IsLink) ? 2 : 1;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -41,7 +62,7 @@ public sealed record ActionManifest(
         try
         {
             var manifest = JsonSerializer.Deserialize<ActionManifest>(json, Json);
-            return manifest is { Version: CurrentVersion, Files: not null, DeclaredOutputs: not null, Directories: not null } ? manifest : null;
+            return manifest is { Version: >= 1 and <= CurrentVersion, Files: not null, DeclaredOutputs: not null, Directories: not null } ? manifest : null;
         }
         catch (JsonException)
         {
@@ -50,5 +71,5 @@ public sealed record ActionManifest(
     }
 
     /// <summary>Every blob the entry refers to.</summary>
-    public IEnumerable<string> Digests => Files.Select(f => f.Digest).Append(StdoutDigest).Append(StderrDigest).Distinct();
+    public IEnumerable<string> Digests => Files.Where(f => !f.IsLink).Select(f => f.Digest).Append(StdoutDigest).Append(StderrDigest).Distinct();
 }

@@ -1,35 +1,41 @@
 using System.Text.RegularExpressions;
+using CacheRegistry.Client.Files;
 
 namespace CacheRegistry.Client.Actions;
 
-/// <summary>Expands declared inputs (files, directories, globs) into the sorted set of workspace-relative files.</summary>
+/// <summary>
+/// Expands declared inputs (files, directories, globs) into the sorted set of workspace-relative files
+/// and links. Links are inputs of their own (their target is what counts) unless links are followed;
+/// a link leading outside the workspace is refused.
+/// </summary>
 public static class InputResolver
 {
-    /// <summary>The files the inputs name; an input that matches nothing is an error.</summary>
-    public static IReadOnlyList<string> Resolve(string root, IEnumerable<string> inputs)
+    /// <summary>The files and links the inputs name, by workspace-relative path; an input that matches nothing is an error.</summary>
+    public static IReadOnlyList<TreeEntry> Resolve(string root, IEnumerable<string> inputs, SymlinkPolicy symlinks)
     {
-        var files = new SortedSet<string>(StringComparer.Ordinal);
+        var entries = new SortedDictionary<string, TreeEntry>(StringComparer.Ordinal);
         foreach (var input in inputs)
         {
             if (IsGlob(input))
             {
-                var matched = Glob(root, input).ToList();
+                var matched = Glob(root, input, symlinks).ToList();
                 if (matched.Count == 0) throw new FileNotFoundException($"input pattern '{input}' matches no file");
-                files.UnionWith(matched);
+                foreach (var entry in matched) entries[entry.RelativePath] = entry;
                 continue;
             }
             var full = WorkspacePaths.Full(root, input);
             WorkspacePaths.Relative(root, full); // refuses paths that leave the root, existing or not
-            if (File.Exists(full)) files.Add(WorkspacePaths.Relative(root, full));
-            else if (Directory.Exists(full)) files.UnionWith(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Select(f => WorkspacePaths.Relative(root, f)));
-            else throw new FileNotFoundException($"input '{input}' does not exist");
+            if (!File.Exists(full) && !Directory.Exists(full) && !FileTree.IsLink(full)) throw new FileNotFoundException($"input '{input}' does not exist");
+            var single = FileTree.Describe(root, full, symlinks);
+            var found = single is null ? FileTree.Walk(root, full, symlinks) : [single];
+            foreach (var entry in found) entries[entry.RelativePath] = entry;
         }
-        return files.ToList();
+        return entries.Values.ToList();
     }
 
     private static bool IsGlob(string input) => input.IndexOfAny(['*', '?']) >= 0;
 
-    private static IEnumerable<string> Glob(string root, string pattern)
+    private static IEnumerable<TreeEntry> Glob(string root, string pattern, SymlinkPolicy symlinks)
     {
         var normalized = pattern.Replace('\\', '/');
         // The literal directories before the first wildcard bound the walk.
@@ -40,9 +46,7 @@ public static class InputResolver
         if (!Directory.Exists(start)) return [];
 
         var regex = new Regex("^" + ToRegex(normalized) + "$", RegexOptions.CultureInvariant);
-        return Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories)
-            .Select(f => WorkspacePaths.Relative(root, f))
-            .Where(relative => regex.IsMatch(relative));
+        return FileTree.Walk(root, start, symlinks).Where(entry => regex.IsMatch(entry.RelativePath));
     }
 
     // '**/' matches any number of directories, '*' anything but '/', '?' one character but '/'.

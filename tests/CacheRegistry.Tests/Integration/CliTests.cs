@@ -75,7 +75,7 @@ public sealed class CliTests(BackendInfrastructure infrastructure) : ServerTest(
         var unknown = TestData.Digest([4, 2]).Hex;
         var notFound = await RunAsync("blob", "get", unknown, "-o", Path.Combine(WorkDirectory, "x"));
         Assert.Equal(ExitCodes.NotFound, notFound.ExitCode);
-        Assert.Equal($"error: blob {unknown} not found", notFound.Error.Trim());
+        Assert.Equal($"error: blob {unknown} not found in namespace default", notFound.Error.Trim());
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("inspect", unknown)).ExitCode);
 
         Assert.Equal(ExitCodes.Usage, (await RunAsync("blob", "get", "not-a-digest", "-o", "x")).ExitCode);

@@ -205,7 +205,7 @@ public sealed class OperationsTests(BackendInfrastructure infrastructure) : Serv
         Assert.Equal(0, (await CliRunner.RunAsync([.. cli, "delete", "entry", "gradle", "abc"])).ExitCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("manual/cache/abc")).StatusCode);
         await PutAsync(http, "manual", TestData.Random(1000, seed: 9));
-        Assert.Equal(0, (await CliRunner.RunAsync([.. cli, "delete", "namespace", "manual"])).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync([.. cli, "delete", "namespace", "manual", "--yes"])).ExitCode);
         Assert.DoesNotContain(await StatsListAsync(http), n => n.Namespace == "manual");
         await AssertConsistentAsync(http);
 

@@ -43,10 +43,15 @@ public sealed class TransportTests(BackendInfrastructure infrastructure) : Serve
         Assert.Equal(0, (await RunCliAsync("--ca-bundle", _caBundle, "--token", TestAuth.BootstrapToken, "blob", "get", digest, "-o", copy)).ExitCode);
         Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(copy));
 
-        // Without the CA the server's certificate is not trusted: one clear error line.
+        // Without the CA the server's certificate is not trusted: one line that says so and how to trust it.
         var untrusted = await RunCliAsync("--token", TestAuth.BootstrapToken, "inspect", digest);
         Assert.Equal(ExitCodes.Error, untrusted.ExitCode);
-        Assert.StartsWith("error: ", untrusted.Error);
+        Assert.StartsWith($"error: the certificate of {Server.BaseAddress} is not trusted (", untrusted.Error);
+        Assert.EndsWith("if a private CA signed it, pass the CA's PEM file with --ca-bundle FILE or CACHE_CA_BUNDLE", untrusted.Error.Trim());
+        Assert.Single(untrusted.Error.Trim().Split('\n'));
+        var wrongBundle = await RunCliAsync("--ca-bundle", Path.Combine(WorkDirectory, "server.crt"), "--token", TestAuth.BootstrapToken, "inspect", digest);
+        Assert.Contains($"is not trusted by the CA bundle {Path.Combine(WorkDirectory, "server.crt")}", wrongBundle.Error);
+        Assert.Equal(ExitCodes.Usage, (await RunCliAsync("--ca-bundle", Path.Combine(WorkDirectory, "absent.pem"), "inspect", digest)).ExitCode);
     }
 
     [Fact]
