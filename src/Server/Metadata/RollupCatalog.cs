@@ -94,7 +94,14 @@ public sealed class RollupCatalog
         return await db.Set<MetricRollup>().Where(r => r.Bucket < beforeMinute).ExecuteDeleteAsync(cancellationToken);
     }
 
-    /// <summary>How many rows there are at each step (for tests and the size bound).</summary>
+    /// <summary>The replicas that wrote minute rows from <paramref name="fromMinute"/> on.</summary>
+    public async Task<IReadOnlyList<string>> ReplicasAsync(long fromMinute, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<MetricRollup>().Where(r => r.Step == MinuteStep && r.Bucket >= fromMinute).Select(r => r.Replica).Distinct().ToListAsync(cancellationToken);
+    }
+
+    /// <summary>How many rows there are at each step.</summary>
     public async Task<IReadOnlyDictionary<int, int>> RowCountsAsync(CancellationToken cancellationToken)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
