@@ -34,7 +34,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.Equal("ops-alice", browser.ById("signed-in-as").Text);
         Assert.Equal("–", browser.ById("hit-rate").Text); // nothing looked up yet
         // The token went into an HttpOnly, SameSite=Strict cookie, encrypted; never into the URL or the page.
-        var session = browser.Driver.Manage().Cookies.GetCookieNamed("cacheregistry_session");
+        var session = Assert.IsAssignableFrom<OpenQA.Selenium.Cookie>(browser.Driver.Manage().Cookies.GetCookieNamed("cacheregistry_session"));
         Assert.True(session.IsHttpOnly);
         Assert.Equal("Strict", session.SameSite);
         Assert.DoesNotContain(operatorToken, session.Value);
@@ -99,7 +99,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.DoesNotContain("<script>window.__xss", browser.Driver.PageSource); // never unescaped in the markup
         browser.Screenshot("artifact-version");
 
-        browser.Driver.ExecuteCdpCommand("Browser.grantPermissions", new Dictionary<string, object>
+        browser.Driver.ExecuteCdpCommand("Browser.grantPermissions", new Dictionary<string, object?>
         {
             ["origin"] = Server.BaseAddress.GetLeftPart(UriPartial.Authority),
             ["permissions"] = new[] { "clipboardReadWrite", "clipboardSanitizedWrite" },
@@ -108,8 +108,9 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.Equal("cache pull team-a/tool@1.2.3", command);
         browser.ById("copy-pull-command").Click();
         Assert.Equal("Copied", browser.ById("copy-pull-command").Text);
-        var copied = (string)browser.Driver.ExecuteAsyncScript("const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('failed: ' + e));");
+        var copied = (string?)browser.Driver.ExecuteAsyncScript("const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('failed: ' + e));");
         Assert.Equal(command, copied);
+        Assert.NotNull(copied);
 
         // What was copied works: run it as a user would, from an empty directory.
         var target = Path.Combine(WorkDirectory, "pulled");
@@ -195,7 +196,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         var victim = await TestAuth.IssueAsync(Server, "ci-keep", "team-a:read");
         using var browser = HeadlessChromium.Start();
         SignIn(browser, TestAuth.BootstrapToken);
-        var session = browser.Driver.Manage().Cookies.GetCookieNamed("cacheregistry_session").Value;
+        var session = Assert.IsAssignableFrom<OpenQA.Selenium.Cookie>(browser.Driver.Manage().Cookies.GetCookieNamed("cacheregistry_session")).Value;
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Server.BaseAddress };
 
         using (var page = new HttpRequestMessage(HttpMethod.Get, "/"))
