@@ -22,9 +22,7 @@ public static class DashboardServiceCollectionExtensions
         services.AddSingleton<CounterRecorder>();
         services.AddSingleton<CounterHistory>();
         services.AddHostedService<HistoryFlushService>();
-        services.AddHostedService<HistoryMaintenanceService>();
-        // Listening starts with the server, not with the first page view.
-        services.AddHostedService<RecorderStarter>();
+        services.AddHostedService<HistoryMaintenanceService>(); // (hosted services start the recorder listening, through CounterHistory)
 
         services.AddSingleton<SessionCookie>();
         services.AddAntiforgery(o =>
@@ -58,15 +56,4 @@ public static class DashboardServiceCollectionExtensions
 
     /// <summary>Presents the session cookie's token as the bearer token on dashboard endpoints; goes before authentication.</summary>
     public static IApplicationBuilder UseDashboardSessions(this IApplicationBuilder app) => app.UseMiddleware<SessionMiddleware>();
-
-    private sealed class RecorderStarter(CounterRecorder recorder) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            GC.KeepAlive(recorder);
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -62,7 +62,7 @@ public static class LineChart
                 for (var i = 0; i < line.Values.Count; i++)
                 {
                     if (line.Values[i] is not { } v) continue;
-                    using (h.Block("circle", ("class", $"pt {colour}"), ("cx", N(X(i))), ("cy", N(Y(v))), ("r", "3.5")))
+                    using (h.Block("circle", ("class", $"pt {colour}"), ("cx", N(X(i))), ("cy", N(Y(v))), ("r", "2.5")))
                     {
                         h.Element("title", $"{(i < times.Count ? Format.Time(times[i]) : "")} · {line.Name}: {format(v)}");
                     }

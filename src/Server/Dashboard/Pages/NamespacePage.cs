@@ -26,7 +26,7 @@ public static class NamespacePage
         var (largest, mostUsed) = await catalog.TopEntriesAsync(scope.RequiredNamespace, TopCount, cancel);
         var misses = await history.RecentMissesAsync(ns, MissCount, cancel);
         var artifacts = (await catalog.ArtifactNamespacesAsync(cancel)).GetValueOrDefault(ns);
-        var quota = gc.Value.Namespaces.GetValueOrDefault(ns);
+        var bounds = NamespaceBounds.Of(gc.Value, ns);
         return Layout.Page(context, ns, "overview", h =>
         {
             h.Element("h1", $"Namespace {ns}");
@@ -44,7 +44,17 @@ public static class NamespacePage
             var protocols = view.Top(p => p.Protocol, [Metrics.Hits, Metrics.Misses], LineChart.Colours - 1);
             var lines = new List<ChartLine> { new("all", view.HitRatePerBucket(), Format.Percent(view.HitRate())) };
             lines.AddRange(protocols.Select(p => new ChartLine(p, view.HitRatePerBucket(q => q.Protocol == p), Format.Percent(view.HitRate(q => q.Protocol == p)))));
-            LineChart.Write(h, "Hit rate by protocol", view.Times, lines, v => Format.Percent(v), fixedMax: 1, view.TimeFormat);
+            using (h.Block("div", ("class", "grid")))
+            {
+                LineChart.Write(h, "Hit rate by protocol", view.Times, lines, v => Format.Percent(v), fixedMax: 1, view.TimeFormat);
+                var perMinute = (double)view.Range.StepMinutes;
+                LineChart.Write(h, "Lookups per minute", view.Times,
+                [
+                    new ChartLine("hits", view.PerBucket(Metrics.Hits).Select(v => (double?)v / perMinute).ToList(), Format.Count(view.Total(Metrics.Hits))),
+                    new ChartLine("misses", view.PerBucket(Metrics.Misses).Select(v => (double?)v / perMinute).ToList(), Format.Count(view.Total(Metrics.Misses))),
+                    new ChartLine("writes", view.PerBucket(Metrics.Writes).Select(v => (double?)v / perMinute).ToList(), Format.Count(view.Total(Metrics.Writes))),
+                ], Format.Number, timeFormat: view.TimeFormat);
+            }
 
             h.Element("h2", "Quota and age policy");
             using (h.Block("dl", ("class", "facts"), ("id", "policy")))
@@ -52,10 +62,10 @@ public static class NamespacePage
                 h.Element("dt", "quota");
                 using (h.Block("dd"))
                 {
-                    if (quota is { MaxBytes: > 0 }) h.Text($"{Format.Bytes(stats?.StoredBytes ?? 0)} of {Format.Bytes(quota.MaxBytes)}; over it, least recently used content goes until {Format.Percent(gc.Value.LowWaterRatio)} of it");
+                    if (bounds.MaxBytes > 0) h.Text($"{Format.Bytes(stats?.StoredBytes ?? 0)} of {Format.Bytes(bounds.MaxBytes)}; over it, least recently used content goes until {Format.Percent(gc.Value.LowWaterRatio)} of it");
                     else h.Text("none");
                 }
-                h.Element("dt", "max age").Element("dd", quota?.MaxAge is { } age ? $"content unused for {Format.Duration(age)} is evicted" : "none");
+                h.Element("dt", "max age").Element("dd", bounds.MaxAge is { } age ? $"content unused for {Format.Duration(age)} is evicted" : "none");
                 h.Element("dt", "grace period").Element("dd", $"content used in the last {Format.Duration(gc.Value.PresenceGracePeriod)} is never evicted");
                 h.Element("dt", "pinned").Element("dd", "files of published artifact versions are never evicted");
                 h.Element("dt", "artifacts");

@@ -134,14 +134,15 @@ public static class OverviewPage
     private static void Storage(Html.Html h, IReadOnlyList<NamespaceStats> namespaces, IReadOnlyDictionary<string, int> artifacts, GcOptions gc, Viewer viewer)
     {
         h.Element("h2", "Storage by namespace");
-        if (viewer.IsOperator && gc.GlobalMaxBytes > 0)
+        var globalBound = NamespaceBounds.Global(gc);
+        if (viewer.IsOperator && globalBound > 0)
         {
             using (h.Block("p"))
             {
                 var total = namespaces.Sum(n => n.StoredBytes);
-                h.Text($"All namespaces: {Format.Bytes(total)} of the global bound {Format.Bytes(gc.GlobalMaxBytes)} (a blob shared by namespaces counts in each here, once in the bound) ");
-                h.Element("meter", "", ("min", "0"), ("max", gc.GlobalMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    ("value", total.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("high", (gc.GlobalMaxBytes * gc.LowWaterRatio).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                h.Text($"All namespaces: {Format.Bytes(total)} of the global bound {Format.Bytes(globalBound)} (a blob shared by namespaces counts in each here, once in the bound) ");
+                h.Element("meter", "", ("min", "0"), ("max", globalBound.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    ("value", total.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("high", ((long)(globalBound * gc.LowWaterRatio)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
         }
         var names = namespaces.Select(n => n.Namespace).Concat(artifacts.Keys.Where(viewer.CanRead)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -161,14 +162,14 @@ public static class OverviewPage
         foreach (var name in names)
         {
             var stats = namespaces.FirstOrDefault(n => n.Namespace == name) ?? new NamespaceStats(name, 0, 0, 0, 0);
-            var quota = gc.Namespaces.GetValueOrDefault(name);
+            var bounds = NamespaceBounds.Of(gc, name);
             using (h.Block("tr"))
             {
                 NamespaceCell(h, name);
                 h.Element("td", Format.Count(stats.Blobs), ("class", "num")).Element("td", Format.Count(stats.Entries), ("class", "num"));
                 h.Element("td", Format.Bytes(stats.Bytes), ("class", "num")).Element("td", Format.Bytes(stats.StoredBytes), ("class", "num"));
-                QuotaCell(h, stats.StoredBytes, quota?.MaxBytes ?? 0, gc.LowWaterRatio);
-                h.Element("td", quota?.MaxAge is { } age ? Format.Duration(age) : "none");
+                QuotaCell(h, stats.StoredBytes, bounds.MaxBytes, gc.LowWaterRatio);
+                h.Element("td", bounds.MaxAge is { } age ? Format.Duration(age) : "none");
                 using (h.Block("td"))
                 {
                     if (artifacts.TryGetValue(name, out var count)) h.Element("a", $"{count} artifact{(count == 1 ? "" : "s")}", ("href", $"/artifacts/{Uri.EscapeDataString(name)}"));

@@ -56,7 +56,14 @@ public sealed class SessionCookie(IDataProtectionProvider protection, TimeProvid
     {
         var handler = new JsonWebTokenHandler();
         if (!handler.CanReadToken(token)) return null;
-        var validTo = handler.ReadJsonWebToken(token).ValidTo;
-        return validTo == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc));
+        try
+        {
+            var validTo = handler.ReadJsonWebToken(token).ValidTo;
+            return validTo == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc));
+        }
+        catch (ArgumentException)
+        {
+            return null; // not a JWT after all (the bootstrap secret, or garbage): the next page says whether it is accepted
+        }
     }
 }
