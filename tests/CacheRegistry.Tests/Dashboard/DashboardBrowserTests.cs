@@ -81,7 +81,10 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         SignIn(browser, token);
 
         browser.GoTo(new Uri(Server.BaseAddress, "artifacts"));
+        browser.Screenshot("artifacts");
         browser.Driver.FindElement(By.LinkText("team-a")).Click();
+        Assert.Contains("1.2.3", browser.ById("artifact-names").Text); // the latest version
+        browser.Screenshot("artifact-names");
         browser.Driver.FindElement(By.LinkText("tool")).Click();
         Assert.EndsWith("/artifacts/team-a/tool", browser.Driver.Url);
         Assert.Contains("stable", browser.ById("artifact-versions").Text);
@@ -184,6 +187,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
 
         browser.GoTo(new Uri(Server.BaseAddress, "dashboard/namespaces/team-b"));
         Assert.Contains("does not grant read on namespace 'team-b'", browser.ById("error-detail").Text);
+        browser.Screenshot("not-allowed");
         browser.GoTo(new Uri(Server.BaseAddress, "dashboard/tokens"));
         Assert.Contains("admin token", browser.ById("error-detail").Text);
         browser.GoTo(new Uri(Server.BaseAddress, "artifacts"));
