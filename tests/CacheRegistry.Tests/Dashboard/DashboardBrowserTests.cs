@@ -121,6 +121,15 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         var pulled = await CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), "--token", token, .. arguments, "-o", target]);
         Assert.True(pulled.ExitCode == 0, pulled.Error);
         Assert.Equal("the tool\n", await File.ReadAllTextAsync(Path.Combine(target, "README")));
+        // The pull fetched every file once: the version counts one download (once the hits are written).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        do
+        {
+            await Task.Delay(300);
+            browser.Driver.Navigate().Refresh();
+        }
+        while (!browser.ById("downloads").Text.StartsWith("1 (", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+        Assert.StartsWith("1 (", browser.ById("downloads").Text);
         Assert.Contains("\"team-a/tool\": \"1.2.3\"", browser.ById("cache-json-line").Text);
         Assert.Contains("\"manifestDigest\"", browser.ById("cache-lock-entry").Text);
     }

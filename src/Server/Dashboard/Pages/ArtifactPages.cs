@@ -130,7 +130,7 @@ public static class ArtifactPages
                 h.Element("dt", "tags").Element("dd", info.Tags.Count == 0 ? "none" : string.Join(", ", info.Tags));
                 h.Element("dt", "size").Element("dd", $"{Format.Bytes(info.TotalSize)} in {Format.Count(info.Manifest.Files.Count)} files");
                 h.Element("dt", "published").Element("dd", $"{Format.Time(info.CreatedAt)} by {info.Publisher}");
-                h.Element("dt", "downloads").Element("dd", $"{Format.Count(Downloads(info, fetches))} (complete fetches of its files; a file shared with other versions counts for each)");
+                h.Element("dt", "downloads").Element("dd", $"{Format.Count(Downloads(info, fetches))} (complete fetches of its files; a file shared with other versions counts for each)", ("id", "downloads"));
                 h.Element("dt", "manifest digest").Open("dd").Element("code", info.ManifestDigest).Close("dd");
                 h.Element("dt", "yanked").Element("dd", info.Yanked ? "yes: hidden from resolution, still pullable by exact version" : "no");
             }
