@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using CacheRegistry.Server.Dashboard.Html;
 using CacheRegistry.Tests.Infrastructure;
+using CacheRegistry.Tests.Security;
 using OpenQA.Selenium;
 
 namespace CacheRegistry.Tests.Dashboard;
@@ -9,7 +10,8 @@ namespace CacheRegistry.Tests.Dashboard;
 /// <summary>
 /// The dashboard in a real headless Chromium against the real server (auth on): signing in, the hit rate
 /// following the test's own hits and misses, the artifact browser's copy-paste pull command, revoking a
-/// token, a team seeing only its namespaces, an XSS probe shown as text, the CSP and the antiforgery check.
+/// token, a team seeing only its namespaces, signing in with a token from the configured OIDC issuer, an XSS
+/// probe shown as text, the CSP and the antiforgery check.
 /// A screenshot of each page goes to .test-artifacts/screenshots.
 /// </summary>
 [Collection(BackendCollection.Name)]
@@ -17,8 +19,28 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
 {
     private const string XssProbe = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">";
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = TestAuth.Settings(
-        ("CacheRegistry:Dashboard:History:FlushInterval", "00:00:00.200"));
+    private const string OidcAudience = "cacheregistry-dashboard";
+    private TestIdentityProvider _idp = null!;
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => TestAuth.Settings(
+        ("CacheRegistry:Dashboard:History:FlushInterval", "00:00:00.200"),
+        ("CacheRegistry:Auth:Oidc:Authority", _idp.Issuer),
+        ("CacheRegistry:Auth:Oidc:Audience", OidcAudience),
+        ("CacheRegistry:Auth:Oidc:RequireHttpsMetadata", "false"),
+        ("CacheRegistry:Auth:Oidc:Rules:0:Claims:repository", "acme/app"),
+        ("CacheRegistry:Auth:Oidc:Rules:0:Scopes:0", "ci-*:read"));
+
+    public override async Task InitializeAsync()
+    {
+        _idp = await TestIdentityProvider.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _idp.DisposeAsync();
+    }
 
     [Fact]
     public async Task An_operator_signs_in_and_sees_the_hit_rate_follow_hits_and_misses()
@@ -201,6 +223,39 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.Contains("admin token", browser.ById("error-detail").Text);
         browser.GoTo(new Uri(Server.BaseAddress, "artifacts"));
         Assert.DoesNotContain("team-b", browser.ById("main").Text);
+    }
+
+    [Fact]
+    public async Task A_token_from_the_configured_oidc_issuer_signs_in_with_the_scopes_its_rules_give()
+    {
+        var writerCi = Client((await TestAuth.IssueAsync(Server, "ci-writer", "ci-main:write")).Token);
+        var writerB = Client((await TestAuth.IssueAsync(Server, "ci-b", "team-b:write")).Token);
+        var digest = await PutAsync(writerCi, "ci-main", "ci"u8.ToArray());
+        await PutAsync(writerB, "team-b", "b"u8.ToArray());
+        Assert.Equal(HttpStatusCode.OK, (await writerCi.GetAsync($"ci-main/cas/{digest}")).StatusCode);
+        var oidc = _idp.Issue(OidcAudience, new Dictionary<string, object> { ["sub"] = "repo:acme/app:ref:refs/heads/main", ["repository"] = "acme/app" });
+        using var browser = HeadlessChromium.Start();
+        SignIn(browser, oidc);
+
+        Assert.Equal("repo:acme/app:ref:refs/heads/main", browser.ById("signed-in-as").Text);
+        var session = Assert.IsAssignableFrom<OpenQA.Selenium.Cookie>(browser.Driver.Manage().Cookies.GetCookieNamed("cacheregistry_session"));
+        Assert.True(session.IsHttpOnly);
+        Assert.DoesNotContain(oidc, session.Value + browser.Driver.Url + browser.Driver.PageSource);
+        var page = browser.ById("main").Text;
+        Assert.Contains("ci-main", page); // ci-*:read, from the rule its repository claim matches
+        Assert.DoesNotContain("team-b", page);
+        Assert.False(browser.Exists("requests"));
+        browser.Screenshot("oidc-overview");
+        browser.GoTo(new Uri(Server.BaseAddress, "dashboard/namespaces/ci-main"));
+        Assert.Equal("100.0 %", browser.ById("ns-hit-rate").Text);
+        browser.GoTo(new Uri(Server.BaseAddress, "dashboard/namespaces/team-b"));
+        Assert.Contains("does not grant read on namespace 'team-b'", browser.ById("error-detail").Text);
+
+        // A token the issuer made for another audience does not sign in.
+        using var other = HeadlessChromium.Start();
+        SignIn(other, _idp.Issue("another-service", new Dictionary<string, object> { ["sub"] = "x", ["repository"] = "acme/app" }));
+        Assert.True(other.Exists("signin-reason"));
+        Assert.False(other.Exists("signed-in-as"));
     }
 
     [Fact]
