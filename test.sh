@@ -5,8 +5,9 @@
 # On a fresh Debian machine with the .NET SDK it first installs what the tests need from Debian's
 # packages: PostgreSQL's server binaries (the fixture starts a throwaway cluster from them), Node.js
 # and npm (the S3 emulator, and Turborepo and Nx, which the tests install from tests/e2e's committed
-# lockfiles), and the real build clients the end-to-end tests drive: ccache with gcc, and
-# Bazel (bazel-bootstrap). Set CACHEREGISTRY_TEST_POSTGRES to a connection string to use an existing
+# lockfiles), the real build clients the end-to-end tests drive: ccache with gcc, and
+# Bazel (bazel-bootstrap), and Chromium with its driver for the dashboard's browser tests (their
+# screenshots go to .test-artifacts/screenshots). Set CACHEREGISTRY_TEST_POSTGRES to a connection string to use an existing
 # PostgreSQL.
 # Extra arguments go to `dotnet test` (e.g. --filter Sqlite).
 set -euo pipefail
@@ -20,6 +21,8 @@ command -v ccache >/dev/null 2>&1 || missing+=(ccache)
 command -v bazel >/dev/null 2>&1 || missing+=(bazel-bootstrap)
 command -v curl >/dev/null 2>&1 || missing+=(curl)       # HTTPS tests and the publish smoke test
 command -v python3 >/dev/null 2>&1 || missing+=(python3) # the chart check and the smoke test
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)              # the dashboard's browser tests (headless)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver) # and the driver Selenium talks to
 if [ -z "${CACHEREGISTRY_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

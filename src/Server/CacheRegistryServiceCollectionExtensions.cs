@@ -49,6 +49,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<AccessFlusher>();
         services.AddSingleton<LookupCache>();
         services.AddSingleton<CacheStatistics>();
+        services.AddSingleton<RecentMisses>();
         services.AddSingleton<StorageUsage>();
         services.AddSingleton<CacheMetrics>();
         services.AddSingleton<BlobIngestor>();

@@ -2,6 +2,7 @@ using CacheRegistry.Server.Audit;
 using CacheRegistry.Server.Auth;
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Dashboard;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Metadata;
@@ -32,6 +33,7 @@ public static class ServerHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         builder.Services.AddCacheRegistry(builder.Configuration);
+        builder.Services.AddDashboard(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Blob size limits are enforced while streaming, per route; Kestrel's 30 MB default would refuse large blobs.
@@ -42,11 +44,13 @@ public static class ServerHost
         app.UseMiddleware<Observability.RequestMetricsMiddleware>(); // outermost: sees every final status
         app.UseExceptionHandler();
         app.UseMiddleware<RequestScopeMiddleware>(); // the namespace and protocol, once, for everything below
+        app.UseDashboardSessions(); // on dashboard pages, the session cookie's token is the bearer token
         app.UseAuthentication();
         app.UseCacheRateLimiting();
         app.UseAuthorization();
         app.UseMiddleware<AuditMiddleware>();
         app.MapCacheRegistry();
+        app.MapDashboard();
         return app;
     }
 

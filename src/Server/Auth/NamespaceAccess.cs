@@ -40,6 +40,13 @@ public sealed class NamespaceAccess(IOptions<AuthOptions> options)
             : new AccessDecision(AccessOutcome.Forbidden, $"the token does not grant {permission.ToString().ToLowerInvariant()} on namespace '{ns}'");
     }
 
+    /// <summary>Pages that show each caller what its scopes reach (the dashboard): any valid credentials.</summary>
+    public AccessDecision DecideSignedIn(ClaimsPrincipal user, Exception? rejectedToken)
+    {
+        if (!options.Value.Enabled || Caller.IsAuthenticated(user)) return AccessDecision.Allowed;
+        return Unauthenticated(rejectedToken);
+    }
+
     /// <summary>Operator routes across namespaces: admin on every namespace ("*:admin").</summary>
     public AccessDecision DecideOperator(ClaimsPrincipal user, Exception? rejectedToken)
     {

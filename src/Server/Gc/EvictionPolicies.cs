@@ -44,7 +44,7 @@ public sealed class EvictionPolicies(
     private async Task EvictOlderThanAsync(NamespaceName ns, TimeSpan maxAge, GcCounts counts, CancellationToken cancellationToken)
     {
         var cutoff = Earlier(clock.GetUtcNow() - maxAge, GraceCutoff);
-        counts.EvictedEntries += await entries.RemoveUnusedAsync(ns, cutoff, clock.GetUtcNow(), cancellationToken);
+        counts.EntriesEvicted(ns, "age", await entries.RemoveUnusedAsync(ns, cutoff, clock.GetUtcNow(), cancellationToken));
         await EvictLeastRecentlyUsedAsync(ns, cutoff, "age", () => true, _ => { }, counts, cancellationToken);
     }
 
@@ -68,7 +68,7 @@ public sealed class EvictionPolicies(
                 {
                     if (await remover.RemoveAsync(ns, blob.Digest, "global", cutoff, cancellationToken) == EvictionOutcome.Evicted)
                     {
-                        counts.EvictedBlobs++;
+                        counts.BlobEvicted(ns, "global", blob.StoredSize);
                         evicted = true;
                     }
                 }
@@ -97,7 +97,7 @@ public sealed class EvictionPolicies(
                 after = blob;
                 if (!wanted()) return;
                 if (await remover.RemoveAsync(ns, blob.Digest, reason, cutoff, cancellationToken) != EvictionOutcome.Evicted) continue;
-                counts.EvictedBlobs++;
+                counts.BlobEvicted(ns, reason, blob.StoredSize);
                 evicted(blob);
             }
         }

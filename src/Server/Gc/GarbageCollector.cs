@@ -6,7 +6,7 @@ namespace CacheRegistry.Server.Gc;
 /// <summary>
 /// Keeps storage bounded and consistent. A pass, on the one replica holding the lease: writes the
 /// access times recorded here (so eviction sees them), applies the eviction policies, sweeps orphan
-/// objects, repairs metadata, and measures usage for the gauges.
+/// objects, repairs metadata, measures usage for the gauges, and records the pass (for the dashboard).
 /// </summary>
 public sealed class GarbageCollector(
     GcLease lease,
@@ -17,6 +17,8 @@ public sealed class GarbageCollector(
     UsageCatalog usage,
     StorageUsage gauges,
     CacheMetrics metrics,
+    GcPassCatalog passes,
+    TimeProvider clock,
     ILogger<GarbageCollector> logger)
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -27,8 +29,11 @@ public sealed class GarbageCollector(
         try
         {
             var counts = new GcCounts();
+            var started = clock.GetUtcNow();
             if (!await lease.RunAsync(token => RunLeasedPassAsync(counts, token), cancellationToken)) return GcReport.Skipped;
-            return counts.ToReport();
+            var report = counts.ToReport();
+            await RecordAsync(new GcPassRecord(started, clock.GetUtcNow(), Environment.MachineName, report), cancellationToken);
+            return report;
         }
         finally
         {
@@ -47,5 +52,18 @@ public sealed class GarbageCollector(
         logger.LogInformation(
             "GC pass: evicted {Blobs} blobs and {Entries} entries, deleted {Objects} objects, {Orphans} orphans, repaired {Repaired}, removed {Incomplete} incomplete entries, expired {Uploads} uploads",
             counts.EvictedBlobs, counts.EvictedEntries, counts.DeletedObjects, counts.OrphanObjects, counts.RepairedBlobs, counts.RemovedIncompleteEntries, counts.ExpiredUploads);
+    }
+
+    // The history is for people; a pass that did its work is not failed because it could not be written down.
+    private async Task RecordAsync(GcPassRecord pass, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await passes.AddAsync(pass, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not record the garbage collection pass ({Error})", e.Message);
+        }
     }
 }

@@ -18,7 +18,7 @@ public static class RouteValues
     // First path segments of the server's own routes: a namespace of that name could not be addressed as a prefix.
     private static readonly HashSet<string> ReservedNamespaces = new(StringComparer.OrdinalIgnoreCase)
     {
-        "api", "healthz", "readyz", "metrics", "cas", "ac", "ccache", "cache", "v1", "v8",
+        "api", "healthz", "readyz", "metrics", "cas", "ac", "ccache", "cache", "v1", "v8", "artifacts", "dashboard",
     };
 
     /// <summary>The optional "{ns}" prefix segment; routes without it use the default namespace.</summary>

@@ -177,6 +177,8 @@ internal abstract class CacheDbContext(DbContextOptions options) : DbContext(opt
             binding.Property(b => b.Description).HasMaxLength(1024);
         });
 
+        DashboardModel.Configure(model);
+
         foreach (var property in model.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
         {
             property.SetColumnName(ToSnakeCase(property.Name));

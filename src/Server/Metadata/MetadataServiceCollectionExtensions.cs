@@ -44,6 +44,11 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s),
             database.Provider == DatabaseProvider.Sqlite ? new SqliteGroupCommit(SqliteConnectionString(database, registry), Dialect(s)) : null));
         services.AddSingleton(s => new MetadataHealth(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new GcPassCatalog(Contexts(s)));
+        services.AddSingleton(s => new RollupCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new RecentMissCatalog(Contexts(s)));
+        services.AddSingleton(s => new ProtectionKeyCatalog(Contexts(s)));
+        services.AddSingleton(s => new DashboardCatalog(Contexts(s)));
         services.AddSingleton(s => new DatabaseMigrator(Contexts(s), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }

@@ -61,7 +61,8 @@ public sealed class MigrationTests(BackendInfrastructure infrastructure) : Serve
     // Everything the migrations create, so the first release's schema can be built from scratch.
     private static string DropEverything(DbContext db) => db.Database.IsSqlite()
         ? string.Join(" ", new[] { "artifact_files", "entry_references", "cache_entries", "namespace_blobs", "blobs", "issued_tokens", "audit_events", "artifact_tags",
-            "artifact_versions", "upload_parts", "upload_sessions", "leases", "metadata_changes", "storage_binding", "__EFMigrationsHistory", "__EFMigrationsLock" }
+            "artifact_versions", "upload_parts", "upload_sessions", "leases", "metadata_changes", "storage_binding", "metric_rollups", "gc_passes",
+            "recent_misses", "protection_keys", "__EFMigrationsHistory", "__EFMigrationsLock" }
             .Select(t => $"DROP TABLE IF EXISTS \"{t}\";"))
         : "DROP SCHEMA public CASCADE; CREATE SCHEMA public;";
 }

@@ -15,7 +15,8 @@ namespace CacheRegistry.Tests.Security;
 /// <summary>
 /// Every endpoint the server maps, found in its endpoint data source (not a hand-written list), declares
 /// who may call it, and the declaration holds: no token is a 401, a token for another namespace (or
-/// short of operator) a 403, the right scope neither. A route added without a declaration fails here.
+/// short of operator) a 403, the right scope neither; the dashboard's pages for any signed-in caller refuse
+/// only missing or rejected tokens. A route added without a declaration fails here.
 /// </summary>
 [Collection(BackendCollection.Name)]
 public sealed class EndpointAuthorizationTests(BackendInfrastructure infrastructure, ITestOutputHelper output) : ServerTest(infrastructure)
@@ -32,8 +33,9 @@ public sealed class EndpointAuthorizationTests(BackendInfrastructure infrastruct
         Assert.True(undeclared.Count == 0, $"endpoints without an authorization declaration: {string.Join(", ", undeclared)}");
         var both = Endpoints().Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null && e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any()).ToList();
         Assert.Empty(both.Select(e => e.DisplayName)); // anonymous would silently override the policy
-        // Only health probes are open to anyone.
-        Assert.All(Endpoints().Where(e => Declaration(e) == "anonymous"), e => Assert.Contains(e.RoutePattern.RawText, new[] { "/healthz", "/readyz" }));
+        // Only health probes, and the dashboard's sign-in and static files, are open to anyone.
+        Assert.Equal(["/dashboard/assets/{file}", "/dashboard/signin", "/dashboard/signin", "/dashboard/signout", "/healthz", "/readyz"],
+            Endpoints().Where(e => Declaration(e) == "anonymous").Select(e => e.RoutePattern.RawText!).Order(StringComparer.Ordinal));
     }
 
     [BackendFact]
@@ -52,10 +54,22 @@ public sealed class EndpointAuthorizationTests(BackendInfrastructure infrastruct
             Assert.Equal(HttpStatusCode.Created, (await Http.SendAsync(seed)).StatusCode);
         }
 
+        var revoked = await TestAuth.IssueAsync(Server, "revoked", "*:admin");
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", $"api/v1/tokens/{revoked.Info.Id}", TestAuth.BootstrapToken)).Status);
         foreach (var endpoint in Endpoints())
         {
             var declaration = Declaration(endpoint);
             if (declaration == "anonymous") continue;
+            if (declaration == CachePolicies.SignedIn)
+            {
+                // Pages that show each caller what its scopes reach: any valid token, none refused by scope.
+                var page = SamplePath(endpoint);
+                checkedCount++;
+                Expect(failures, $"GET /{page} (signed in)", "no token", (await SendAsync("GET", page, token: null)).Status, s => s == HttpStatusCode.Unauthorized);
+                Expect(failures, $"GET /{page} (signed in)", "a revoked token", (await SendAsync("GET", page, revoked.Token)).Status, s => s == HttpStatusCode.Unauthorized);
+                Expect(failures, $"GET /{page} (signed in)", "a token for another namespace", (await SendAsync("GET", page, otherAdmin)).Status, s => s == HttpStatusCode.OK);
+                continue;
+            }
             foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
             {
                 var path = SamplePath(endpoint);

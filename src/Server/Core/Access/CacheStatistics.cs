@@ -6,14 +6,16 @@ namespace CacheRegistry.Server.Core.Access;
 
 /// <summary>
 /// Lookups (hits and misses) and writes per protocol and namespace since the process started, kept in
-/// memory for the operator API and published through the <see cref="CacheMetrics"/> instruments.
+/// memory for the operator API and published through the <see cref="CacheMetrics"/> instruments; the
+/// keys of recent misses go to <see cref="RecentMisses"/>.
 /// </summary>
-public sealed class CacheStatistics(CacheMetrics metrics)
+public sealed class CacheStatistics(CacheMetrics metrics, RecentMisses recentMisses)
 {
     private readonly ConcurrentDictionary<(string Protocol, string Namespace), Counters> _counters = new();
 
-    public void RecordLookup(string protocol, NamespaceName ns, bool hit)
+    public void RecordLookup(string protocol, NamespaceName ns, bool hit, string key)
     {
+        if (!hit) recentMisses.Record(protocol, ns, key);
         var counters = _counters.GetOrAdd((protocol, ns.Value), _ => new Counters());
         if (hit) Interlocked.Increment(ref counters.Hits);
         else Interlocked.Increment(ref counters.Misses);

@@ -27,7 +27,7 @@ public sealed class ContentStore(
     public async Task<StoredBlob?> FindAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
         var blob = await LookupAsync(ns, digest, cancellationToken);
-        statistics.RecordLookup(Protocol, ns, blob is not null);
+        statistics.RecordLookup(Protocol, ns, blob is not null, digest.Hex);
         if (blob is not null) access.RecordBlobHit(digest);
         return blob;
     }
@@ -36,7 +36,7 @@ public sealed class ContentStore(
     public async Task<StoredBlob?> CheckPresenceAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
         var blob = await LookupAsync(ns, digest, cancellationToken);
-        statistics.RecordLookup(Protocol, ns, blob is not null);
+        statistics.RecordLookup(Protocol, ns, blob is not null, digest.Hex);
         if (blob is not null) access.RecordBlobPresence(digest);
         return blob;
     }

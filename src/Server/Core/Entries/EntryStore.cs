@@ -134,7 +134,7 @@ public sealed class EntryStore(
 
     private void RecordLookup(EntryAddress address, FoundEntry? entry)
     {
-        statistics.RecordLookup(address.Protocol, address.Namespace, entry is not null);
+        statistics.RecordLookup(address.Protocol, address.Namespace, entry is not null, address.Key);
         if (entry is null) return;
         access.RecordEntryHit(address);
         if (!entry.Value.Digest.IsEmpty) access.RecordBlobHit(entry.Value.Digest);

@@ -17,6 +17,7 @@ public sealed class AccessHandler(NamespaceAccess access) : IAuthorizationHandle
             {
                 NamespaceRequirement needs => access.Decide(context.User, Caller.FailureOf(http), RequestScope.Of(http).RequiredNamespace, needs.Permission),
                 OperatorRequirement => access.DecideOperator(context.User, Caller.FailureOf(http)),
+                SignedInRequirement => access.DecideSignedIn(context.User, Caller.FailureOf(http)),
                 // No endpoint at all: routing answers 404. An endpoint that declares nothing is refused.
                 UndeclaredRequirement => http.GetEndpoint() is null ? AccessDecision.Allowed : new AccessDecision(AccessOutcome.Forbidden, "this endpoint does not declare who may call it"),
                 _ => null,

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Authorization;
 namespace CacheRegistry.Server.Http.Authorization;
 
 /// <summary>
-/// The authorization every endpoint declares, as policies: a permission on the request's namespace, or
-/// operator access across namespaces. An endpoint that declares nothing is denied (the fallback policy);
+/// The authorization every endpoint declares, as policies: a permission on the request's namespace,
+/// operator access across namespaces, or (for pages that filter by the caller's scopes) any valid credentials. An endpoint that declares nothing is denied (the fallback policy);
 /// health probes declare anonymous access explicitly.
 /// </summary>
 public static class CachePolicies
@@ -14,6 +14,7 @@ public static class CachePolicies
     public const string Write = "namespace:write";
     public const string Delete = "namespace:delete";
     public const string Operator = "operator";
+    public const string SignedIn = "signed-in";
 
     public static IServiceCollection AddCacheAuthorization(this IServiceCollection services)
     {
@@ -25,6 +26,7 @@ public static class CachePolicies
             options.AddPolicy(Write, Policy(new NamespaceRequirement(CachePermission.Write)));
             options.AddPolicy(Delete, Policy(new NamespaceRequirement(CachePermission.Delete)));
             options.AddPolicy(Operator, Policy(new OperatorRequirement()));
+            options.AddPolicy(SignedIn, Policy(new SignedInRequirement()));
             options.FallbackPolicy = Policy(new UndeclaredRequirement());
         });
     }
@@ -42,6 +44,9 @@ public static class CachePolicies
 
     /// <summary>Admin on every namespace (<c>*:admin</c>).</summary>
     public static TBuilder RequireOperator<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(Operator);
+
+    /// <summary>Any valid credentials (the endpoint shows each caller only what its scopes reach).</summary>
+    public static TBuilder RequireSignedIn<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(SignedIn);
 }
 
 /// <summary>A permission on the request's namespace.</summary>
@@ -49,6 +54,9 @@ public sealed record NamespaceRequirement(CachePermission Permission) : IAuthori
 
 /// <summary>Admin on every namespace.</summary>
 public sealed record OperatorRequirement : IAuthorizationRequirement;
+
+/// <summary>Any valid credentials.</summary>
+public sealed record SignedInRequirement : IAuthorizationRequirement;
 
 /// <summary>The fallback for an endpoint that declares no authorization: never met.</summary>
 public sealed record UndeclaredRequirement : IAuthorizationRequirement;

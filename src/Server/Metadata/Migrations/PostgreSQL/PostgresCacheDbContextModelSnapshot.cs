@@ -331,6 +331,73 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("entry_references", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.GcPassRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("DeletedObjects")
+                        .HasColumnType("bigint")
+                        .HasColumnName("deleted_objects");
+
+                    b.Property<long>("EvictedBlobs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("evicted_blobs");
+
+                    b.Property<long>("EvictedEntries")
+                        .HasColumnType("bigint")
+                        .HasColumnName("evicted_entries");
+
+                    b.Property<string>("Evictions")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("evictions");
+
+                    b.Property<long>("ExpiredUploads")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expired_uploads");
+
+                    b.Property<DateTimeOffset>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long>("FreedBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("freed_bytes");
+
+                    b.Property<long>("OrphanObjects")
+                        .HasColumnType("bigint")
+                        .HasColumnName("orphan_objects");
+
+                    b.Property<long>("RemovedIncompleteEntries")
+                        .HasColumnType("bigint")
+                        .HasColumnName("removed_incomplete_entries");
+
+                    b.Property<long>("RepairedBlobs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("repaired_blobs");
+
+                    b.Property<string>("Replica")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("replica");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartedAt");
+
+                    b.ToTable("gc_passes", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.IssuedToken", b =>
                 {
                     b.Property<string>("Id")
@@ -435,6 +502,52 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.ToTable("metadata_changes", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.MetricRollup", b =>
+                {
+                    b.Property<int>("Step")
+                        .HasColumnType("integer")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bucket");
+
+                    b.Property<string>("Replica")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("replica");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Protocol")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("protocol");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("label");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value");
+
+                    b.HasKey("Step", "Bucket", "Replica", "Metric", "Protocol", "Namespace", "Label");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("metric_rollups", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -455,6 +568,65 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasIndex("Digest");
 
                     b.ToTable("namespace_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ProtectionKeyRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.RecentMissRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Protocol")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("protocol");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Namespace", "At");
+
+                    b.ToTable("recent_misses", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.StorageBinding", b =>

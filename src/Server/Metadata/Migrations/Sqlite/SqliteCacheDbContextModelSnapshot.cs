@@ -323,6 +323,71 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("entry_references", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.GcPassRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("DeletedObjects")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("deleted_objects");
+
+                    b.Property<long>("EvictedBlobs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("evicted_blobs");
+
+                    b.Property<long>("EvictedEntries")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("evicted_entries");
+
+                    b.Property<string>("Evictions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("evictions");
+
+                    b.Property<long>("ExpiredUploads")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expired_uploads");
+
+                    b.Property<long>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long>("FreedBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("freed_bytes");
+
+                    b.Property<long>("OrphanObjects")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("orphan_objects");
+
+                    b.Property<long>("RemovedIncompleteEntries")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("removed_incomplete_entries");
+
+                    b.Property<long>("RepairedBlobs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("repaired_blobs");
+
+                    b.Property<string>("Replica")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("replica");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartedAt");
+
+                    b.ToTable("gc_passes", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.IssuedToken", b =>
                 {
                     b.Property<string>("Id")
@@ -425,6 +490,52 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.ToTable("metadata_changes", (string)null);
                 });
 
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.MetricRollup", b =>
+                {
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("bucket");
+
+                    b.Property<string>("Replica")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("replica");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Protocol")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protocol");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value");
+
+                    b.HasKey("Step", "Bucket", "Replica", "Metric", "Protocol", "Namespace", "Label");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("metric_rollups", (string)null);
+                });
+
             modelBuilder.Entity("CacheRegistry.Server.Metadata.NamespaceBlob", b =>
                 {
                     b.Property<string>("Namespace")
@@ -445,6 +556,63 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasIndex("Digest");
 
                     b.ToTable("namespace_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.ProtectionKeyRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CacheRegistry.Server.Metadata.RecentMissRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("Protocol")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protocol");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Namespace", "At");
+
+                    b.ToTable("recent_misses", (string)null);
                 });
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.StorageBinding", b =>
