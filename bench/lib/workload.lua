@@ -8,7 +8,8 @@
 --   BENCH_HEADER  an extra header "Name: value" (optional), BENCH_BYTES the body size (default 1024)
 -- Keys are 64 lowercase hex: NONCE, the thread, a per-thread counter, 40 random hex of the thread.
 -- A unique body is the key followed by random bytes fixed per thread (so incompressible, and each
--- body's SHA-256 differs). done() prints one JSON line that bench/run.sh parses.
+-- body's SHA-256 differs); the duplicate body is the same 1 KiB in every thread and every run.
+-- done() prints one JSON line that bench/run.sh parses.
 
 local mode = os.getenv("BENCH_MODE") or "get"
 local prefix = os.getenv("BENCH_PREFIX") or "/"
@@ -44,11 +45,12 @@ if mode ~= "get" then
   local headers = {}
 
   function init(args)
+    math.randomseed(1) -- the duplicate body is the same in every thread and every run
+    dup_body = string.rep("d", 64) .. random_bytes(size - 64)
     math.randomseed(tonumber(nonce, 16) * 64 + (tid or 0))
     stem = nonce .. string.format("%08x", tid or 0)
     tail = random_hex(40)
     local filler = random_bytes(size - 64)
-    dup_body = string.rep("d", 64) .. filler
     local name, value = header:match("^([^:]+):%s*(.*)$")
     if name then headers[name] = value end
     if mode ~= "miss" then
