@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Tests.Infrastructure;
 
@@ -17,7 +16,9 @@ public sealed class CrashTests(BackendInfrastructure infrastructure) : ServerTes
     public async Task Every_acknowledged_upload_survives_kill_9_during_concurrent_uploads()
     {
         await Server.DisposeAsync();
-        var acknowledged = new ConcurrentDictionary<Sha256Digest, byte[]>();
+        // Every write path: large files staged on disk, small bodies kept in memory (compressed or not), and
+        // entries committed through the metadata writer's batches.
+        var acknowledged = new ConcurrentDictionary<string, byte[]>();
         await using (var process = ServerProcess.Start(Settings))
         {
             await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
@@ -27,12 +28,18 @@ public sealed class CrashTests(BackendInfrastructure infrastructure) : ServerTes
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
-                    var content = i % 4 == 0 ? TestData.Random(300_000, seed: worker * 10_000 + i) : TestData.Compressible(20_000, seed: worker * 10_000 + i);
-                    var digest = TestData.Digest(content);
+                    var seed = worker * 10_000 + i;
+                    var content = (i % 4) switch
+                    {
+                        0 => TestData.Random(300_000, seed),
+                        1 => TestData.Random(1_024, seed),
+                        _ => TestData.Compressible(20_000, seed),
+                    };
+                    var route = i % 4 == 3 ? $"crash/cache/entry-{seed}" : $"crash/cas/{TestData.Digest(content)}";
                     try
                     {
-                        var response = await http.PutAsync($"crash/cas/{digest}", new ByteArrayContent(content));
-                        if (response.IsSuccessStatusCode) acknowledged[digest] = content;
+                        var response = await http.PutAsync(route, new ByteArrayContent(content));
+                        if (response.IsSuccessStatusCode) acknowledged[route] = content;
                     }
                     catch (HttpRequestException)
                     {
@@ -42,18 +49,18 @@ public sealed class CrashTests(BackendInfrastructure infrastructure) : ServerTes
             })).ToList();
             // Crash once a good number of uploads were acknowledged (however loaded the machine is), with more in flight.
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (acknowledged.Count < 40 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            while (acknowledged.Count < 80 && DateTime.UtcNow < deadline) await Task.Delay(50);
             await process.KillAsync();
             await stop.CancelAsync();
             await Task.WhenAll(uploaders);
         }
-        Assert.True(acknowledged.Count >= 40, $"only {acknowledged.Count} uploads were acknowledged before the crash");
+        Assert.True(acknowledged.Count >= 80, $"only {acknowledged.Count} uploads were acknowledged before the crash");
 
         Server = await TestServer.StartAsync(Settings);
-        foreach (var (digest, content) in acknowledged)
+        foreach (var (route, content) in acknowledged)
         {
-            var read = await Http.GetAsync($"crash/cas/{digest}");
-            Assert.True(read.StatusCode == HttpStatusCode.OK, $"acknowledged blob {digest} answers {read.StatusCode}");
+            var read = await Http.GetAsync(route);
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"acknowledged upload {route} answers {read.StatusCode}");
             Assert.Equal(content, await read.Content.ReadAsByteArrayAsync());
         }
     }
