@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-publish}
-dotnet publish src/Server/CacheRegistry.Server.csproj --configuration Release --output "$out" -p:UseAppHost=false
+# ReadyToRun: the app's assemblies (EF Core, OpenTelemetry, ours) are compiled ahead of time for this
+# machine's runtime identifier, so a fresh server starts sooner and answers at speed without a JIT warm-up.
+rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
+dotnet publish src/Server/CacheRegistry.Server.csproj --configuration Release --output "$out" -p:UseAppHost=false \
+  --runtime "$rid" --self-contained false -p:PublishReadyToRun=true

@@ -11,17 +11,28 @@ public sealed record AuditQuery(int Limit, string? Namespace = null, string? Act
 public sealed class AuditCatalog
 {
     private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly MetadataDialect _dialect;
+    private readonly MetadataWriter _writer;
 
-    internal AuditCatalog(IDbContextFactory<CacheDbContext> contexts) => _contexts = contexts;
+    internal AuditCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, MetadataWriter writer)
+    {
+        _contexts = contexts;
+        _dialect = dialect;
+        _writer = writer;
+    }
 
     public async Task AddAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken)
     {
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        db.AuditEvents.AddRange(events.Select(e => new AuditEventRow
+        // Through the metadata writer: on SQLite a second writing connection would contend for the one write lock.
+        var write = _writer.Begin();
+        foreach (var e in events)
         {
-            At = e.At, Actor = Truncate(e.Actor, 256)!, Action = Truncate(e.Action, 128)!, Namespace = e.Namespace, Target = Truncate(e.Target, 512), Status = e.Status,
-        }));
-        await db.SaveChangesAsync(cancellationToken);
+            write.Batch.Add("""
+                INSERT INTO audit_events (at, actor, action, "namespace", target, status) VALUES ({0}, {1}, {2}, {3}, {4}, {5})
+                """, _dialect.Time(e.At), Truncate(e.Actor, 256)!, Truncate(e.Action, 128)!, (object?)e.Namespace ?? DBNull.Value,
+                (object?)Truncate(e.Target, 512) ?? DBNull.Value, e.Status);
+        }
+        await _writer.CommitAsync(write, cancellationToken);
     }
 
     /// <summary>The newest records first, filtered.</summary>

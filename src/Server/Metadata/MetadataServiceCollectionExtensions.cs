@@ -13,7 +13,7 @@ public static class MetadataServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = SqliteConnectionString(database, registry);
-                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>())
+                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSettings())
                     // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
                     // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's
                     // "PRAGMA foreign_keys" is per connection, outside the migration's transaction, which SQLite keeps atomic.
@@ -36,7 +36,7 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new TokenCatalog(Contexts(s)));
-        services.AddSingleton(s => new AuditCatalog(Contexts(s)));
+        services.AddSingleton(s => new AuditCatalog(Contexts(s), Dialect(s), s.GetRequiredService<MetadataWriter>()));
         services.AddSingleton(s => new UsageCatalog(Contexts(s)));
         services.AddSingleton(s => new LeaseCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new ChangeLog(Contexts(s)));

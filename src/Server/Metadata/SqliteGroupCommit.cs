@@ -111,7 +111,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
+        Execute(connection, "PRAGMA foreign_keys = ON; " + SqliteConnectionSettings.Pragmas);
         return _connection = connection;
     }
 

@@ -1,0 +1,29 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>
+/// Settings every SQLite connection gets when it opens. A busy timeout lets SQLite wait for the write
+/// lock in short steps; without it, Microsoft.Data.Sqlite retries a locked write only every 150 ms,
+/// which stalls background writers (access flushes, rollups, GC) behind the group commit.
+/// </summary>
+internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
+{
+    public const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+}
