@@ -16,6 +16,7 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
         try
         {
             await next(context);
+            await counted.CompleteAsync();
         }
         finally
         {
@@ -35,12 +36,18 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
         private long _received;
         private long _sent;
 
+        private readonly StreamResponseBodyFeature _response;
+
         public CountingBody(HttpContext context)
         {
             context.Request.Body = new CountingStream(context.Request.Body, n => _received += n);
             var body = context.Features.Get<IHttpResponseBodyFeature>()!;
-            context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new CountingStream(body.Stream, n => _sent += n), body));
+            _response = new StreamResponseBodyFeature(new CountingStream(body.Stream, n => _sent += n), body);
+            context.Features.Set<IHttpResponseBodyFeature>(_response);
         }
+
+        /// <summary>Sends what was written through the response's PipeWriter and not flushed yet (gRPC writes its messages so).</summary>
+        public Task CompleteAsync() => _response.CompleteAsync();
 
         public long Received => _received;
 
