@@ -8,7 +8,6 @@ using CacheRegistry.Server.Grpc.Services;
 using CacheRegistry.Server.Http;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Grpc;
@@ -37,7 +36,7 @@ public static class ReapiGrpcExtensions
         services.Configure<AuthorizationOptions>(ReapiAccessPolicy.Add);
 
         services.AddSingleton<GrpcEndpoint>();
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(provider => provider.GetRequiredService<GrpcEndpoint>());
+        services.AddTransient<IStartupFilter>(provider => provider.GetRequiredService<GrpcEndpoint>());
         services.AddHostedService<GrpcStartupLog>();
 
         services.AddSingleton<CasMessageReader>();
