@@ -18,7 +18,7 @@ public sealed class GrpcOptions
     public long MaxInlinedBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Size of the chunks ByteStream.Read sends.</summary>
-    public int ReadChunkBytes { get; set; } = 128 * 1024;
+    public int ReadChunkBytes { get; set; } = 64 * 1024;
 
     /// <summary>Most directories in one GetTree page (a client may ask for fewer).</summary>
     public int MaxTreePageSize { get; set; } = 10_000;

@@ -54,7 +54,7 @@ public sealed class ReapiErrorInterceptor(OutageMonitor outages, ReapiCallLog ca
 
     private RpcException Classify(Exception exception, ServerCallContext context)
     {
-        if (context.CancellationToken.IsCancellationRequested && exception is not RpcException)
+        if (context.CancellationToken.IsCancellationRequested && exception is OperationCanceledException or IOException)
         {
             return new RpcException(new Status(StatusCode.Cancelled, "the client went away"));
         }
