@@ -49,8 +49,10 @@ namespace Build.Bazel.Remote.Execution.V2
 
     public sealed partial class WaitExecutionRequest : IScopedRequest
     {
-        // It names only an operation, and this server never starts one: checked against the default namespace.
-        NamespaceName IScopedRequest.Namespace => NamespaceName.Default;
+        // It names only an operation (this server never starts one): "{instance}/operations/{id}" names its
+        // instance, as operation names usually do; any other name is checked against the default namespace.
+        NamespaceName IScopedRequest.Namespace =>
+            RouteValues.NamespaceOrDefault(Name.IndexOf("/operations/", StringComparison.Ordinal) is var end and > 0 ? Name[..end] : null);
     }
 }
 
