@@ -36,18 +36,29 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
         private long _received;
         private long _sent;
 
+        private readonly HttpContext _context;
         private readonly StreamResponseBodyFeature _response;
 
         public CountingBody(HttpContext context)
         {
+            _context = context;
             context.Request.Body = new CountingStream(context.Request.Body, n => _received += n);
             var body = context.Features.Get<IHttpResponseBodyFeature>()!;
             _response = new StreamResponseBodyFeature(new CountingStream(body.Stream, n => _sent += n), body);
             context.Features.Set<IHttpResponseBodyFeature>(_response);
         }
 
-        /// <summary>Sends what was written through the response's PipeWriter and not flushed yet (gRPC writes its messages so).</summary>
-        public Task CompleteAsync() => _response.CompleteAsync();
+        /// <summary>
+        /// Sends what was written through the response's PipeWriter and not flushed yet (gRPC writes its messages so).
+        /// With nothing written and the response not started, it leaves the response to the server, which sends the
+        /// headers alone with the end of the stream: gRPC's trailers-only responses (each error status before a message).
+        /// Starting the body would send the headers, then an empty DATA frame ending the stream, which grpc-java clients
+        /// such as Bazel read as INTERNAL ("unexpected EOS on empty DATA frame") instead of the status.
+        /// </summary>
+        public Task CompleteAsync() =>
+            !_context.Response.HasStarted && _response.Writer is { CanGetUnflushedBytes: true, UnflushedBytes: 0 }
+                ? Task.CompletedTask
+                : _response.CompleteAsync();
 
         public long Received => _received;
 
