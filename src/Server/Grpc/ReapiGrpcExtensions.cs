@@ -27,6 +27,8 @@ public static class ReapiGrpcExtensions
         // No catch-all endpoints for unknown services and methods (they would declare no access): routing
         // answers 404, which gRPC clients read as UNIMPLEMENTED (e.g. the Remote Asset API, not served here).
         services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
+        // gRPC logs every non-OK status (each cache miss); the error interceptor logs what is worth it.
+        services.AddLogging(logging => logging.AddFilter("Grpc.AspNetCore.Server", LogLevel.Warning));
         // Per service: the message limits follow the batch limit, which the options bind only once the host is built.
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>, MessageLimits>();
         services.AddSingleton<ReapiErrorInterceptor>();
