@@ -5,10 +5,10 @@
 # On a fresh Debian machine with the .NET SDK it first installs what the tests need from Debian's
 # packages: PostgreSQL's server binaries (the fixture starts a throwaway cluster from them), Node.js
 # and npm (the S3 emulator, and Turborepo and Nx, which the tests install from tests/e2e's committed
-# lockfiles), the real build clients the end-to-end tests drive: ccache with gcc, and
-# Bazel (bazel-bootstrap), and Chromium with its driver for the dashboard's browser tests (their
-# screenshots go to .test-artifacts/screenshots). Set CACHEREGISTRY_TEST_POSTGRES to a connection string to use an existing
-# PostgreSQL.
+# lockfiles), the real build clients the end-to-end tests drive: ccache with gcc, and Bazel
+# (bazel-bootstrap, with netty-tcnative for grpcs://), and Chromium with its driver for the dashboard's
+# browser tests (their screenshots go to .test-artifacts/screenshots). Set CACHEREGISTRY_TEST_POSTGRES
+# to a connection string to use an existing PostgreSQL.
 # Extra arguments go to `dotnet test` (e.g. --filter Sqlite).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +19,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v ccache >/dev/null 2>&1 || missing+=(ccache)
 command -v bazel >/dev/null 2>&1 || missing+=(bazel-bootstrap)
+# Debian's Bazel needs OpenSSL through netty-tcnative for grpcs:// (its Netty has no JDK ALPN).
+[ -f /usr/share/java/netty-tcnative.jar ] || missing+=(libnetty-tcnative-java)
+ls /usr/lib/*/jni/libnetty-tcnative.so >/dev/null 2>&1 || missing+=(libnetty-tcnative-jni)
 command -v curl >/dev/null 2>&1 || missing+=(curl)       # HTTPS tests and the publish smoke test
 command -v python3 >/dev/null 2>&1 || missing+=(python3) # the chart check and the smoke test
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)              # the dashboard's browser tests (headless)

@@ -1,5 +1,6 @@
 using CacheRegistry.Common.Api;
 using CacheRegistry.Server.Api;
+using CacheRegistry.Server.Grpc;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Http.Authorization;
 using CacheRegistry.Server.Protocols.Bazel;
@@ -41,5 +42,6 @@ public static class CacheRegistryEndpointRouteBuilderExtensions
             group.MapGroup("").InScope("api", NamespaceSource.RoutePrefix).MapCasApi();
             group.MapGroup("").InScope("artifacts", NamespaceSource.RoutePrefix).MapArtifactApi();
         }
+        routes.MapReapiGrpc();
     }
 }

@@ -10,6 +10,7 @@ using CacheRegistry.Server.Core.Entries;
 using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Core.Storage;
 using CacheRegistry.Server.Gc;
+using CacheRegistry.Server.Grpc;
 using CacheRegistry.Server.Health;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
@@ -84,6 +85,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<ErrorResponses>();
         services.AddExceptionHandler<RequestErrorHandler>();
         services.AddCacheAuthorization();
+        services.AddReapiGrpc();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])

@@ -18,6 +18,8 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimePr
         var method = context.Request.Method;
         if (!(HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsPost(method)) || context.Response.StatusCode >= 400) return;
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyRequest>() is not null) return;
+        // gRPC calls are audited by the gRPC door, which knows how each ended (a refused call is still HTTP 200).
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ProtocolTag>()?.Name == Grpc.ReapiGrpcExtensions.Protocol) return;
 
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
         // The namespace the request was authorized for, not a second reading of the route.

@@ -16,6 +16,8 @@ public static class CacheRegistrySettings
         (AuthOptions.Section, typeof(AuthOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (GrpcOptions.Section, typeof(GrpcOptions)),
+        (Dashboard.DashboardOptions.Section, typeof(Dashboard.DashboardOptions)),
     ];
 
     public static IServiceCollection AddCacheRegistrySettings(this IServiceCollection services)
@@ -30,6 +32,8 @@ public static class CacheRegistrySettings
         services.AddSettings<AuthOptions>(AuthOptions.Section);
         services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
         services.AddSettings<TelemetryOptions>(TelemetryOptions.Section);
+        services.AddSettings<GrpcOptions>(GrpcOptions.Section);
+        services.AddSettings<Dashboard.DashboardOptions>(Dashboard.DashboardOptions.Section);
         return services;
     }
 }

@@ -17,7 +17,6 @@ public static class DashboardServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section);
         services.AddSingleton<ReplicaName>();
         services.AddSingleton<CounterRecorder>();
         services.AddSingleton<CounterHistory>();

@@ -16,13 +16,14 @@ public sealed class EntryRequests(EntryStore entries, BlobReader reader, IOption
     /// <summary>Answers GET or HEAD with the entry's value, or 404.</summary>
     public async Task GetAsync(HttpContext context, EntryAddress address) => await WriteAsync(context, await FindAsync(context, address));
 
-    /// <summary>Stores the request body under the address. True when the entry is new.</summary>
-    public async Task<bool> PutAsync(HttpContext context, EntryAddress address, EntryWriteMode mode, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Stores the request body (or <paramref name="body"/>, what was read of it put back) under the address. True when the entry is new.</summary>
+    public async Task<bool> PutAsync(HttpContext context, EntryAddress address, EntryWriteMode mode, IReadOnlyDictionary<string, string>? metadata = null,
+        Stream? body = null, IReadOnlyCollection<Common.Hashing.Sha256Digest>? extraReferences = null)
     {
         var maxSize = address.Kind == EntryKind.Action ? limits.Value.MaxActionEntryBytes : limits.Value.MaxBlobBytes;
         HttpEncoding.RejectDeclaredOversize(context.Request, maxSize);
-        await using var body = Observability.WireBytes.Incoming(context);
-        return await entries.PutAsync(address, body, HttpEncoding.UploadEncodingOf(context.Request), metadata, mode, context.RequestAborted);
+        await using var counted = Observability.WireBytes.Incoming(context, body);
+        return await entries.PutAsync(address, counted, HttpEncoding.UploadEncodingOf(context.Request), metadata, mode, context.RequestAborted, extraReferences);
     }
 
     public Task<bool> DeleteAsync(HttpContext context, EntryAddress address) => entries.DeleteAsync(address, context.RequestAborted);

@@ -8,7 +8,8 @@ namespace CacheRegistry.Server.Observability;
 public static class WireBytes
 {
     /// <summary>The request body, counting what is read from it into <c>cacheregistry.wire{direction="in"}</c> when disposed.</summary>
-    public static CountedBody Incoming(HttpContext context) => new(context);
+    /// <remarks><paramref name="body"/>: the request body as the door replays it, when it read some of it first.</remarks>
+    public static CountedBody Incoming(HttpContext context, Stream? body = null) => new(context, body ?? context.Request.Body);
 
     public static void Outgoing(HttpContext context, long bytes) => Record(context, "out", bytes);
 
@@ -19,9 +20,9 @@ public static class WireBytes
             new("protocol", context.Features.Get<RequestScope>()?.Protocol ?? "other"), new("direction", direction));
     }
 
-    public sealed class CountedBody(HttpContext context) : ReadOnlyStream
+    public sealed class CountedBody(HttpContext context, Stream inner) : ReadOnlyStream
     {
-        private readonly Stream _inner = context.Request.Body;
+        private readonly Stream _inner = inner;
         private long _read;
 
         public override int Read(Span<byte> buffer)

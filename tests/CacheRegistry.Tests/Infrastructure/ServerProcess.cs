@@ -41,6 +41,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var port = Net.FreeLoopbackPort();
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         environment["Urls"] = $"http://127.0.0.1:{port}";
+        environment.TryAdd("CacheRegistry__Grpc__Url", $"http://127.0.0.1:{Net.FreeLoopbackPort()}");
         var serverDll = typeof(CacheRegistry.Server.ServerHost).Assembly.Location;
         var directory = Path.GetDirectoryName(serverDll)!;
         Process process;

@@ -1,4 +1,5 @@
 using CacheRegistry.Server;
+using CacheRegistry.Server.Grpc.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,11 +17,15 @@ public sealed class TestServer : IAsyncDisposable
         _app = app;
         _log = log;
         Settings = settings;
-        BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/");
+        GrpcAddress = app.Services.GetRequiredService<GrpcEndpoint>().Address;
+        BaseAddress = new Uri(app.Urls.Single(url => GrpcAddress is null || new Uri(url) != GrpcAddress).TrimEnd('/') + "/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The plaintext gRPC (REAPI) endpoint, on its own free loopback port; null when a test turned it off.</summary>
+    public Uri? GrpcAddress { get; }
 
     public HttpClient Http { get; }
 
@@ -37,7 +42,11 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = ServerHost.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings) { ["Urls"] = "http://127.0.0.1:0" });
+        // Free loopback ports: for HTTP always, for plaintext gRPC unless the test says otherwise.
+        var configuration = new Dictionary<string, string?> { ["CacheRegistry:Grpc:Url"] = "http://127.0.0.1:0" };
+        foreach (var (key, value) in settings) configuration[key] = value;
+        configuration["Urls"] = "http://127.0.0.1:0";
+        builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var log = new CapturedLog();
         builder.Logging.AddProvider(log);

@@ -1,9 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Build.Bazel.Remote.Execution.V2;
+using CacheRegistry.Server.Grpc.Access;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Http.Authorization;
 using CacheRegistry.Tests.Infrastructure;
+using Google.Bytestream;
+using Google.Protobuf;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -56,7 +62,7 @@ public sealed class EndpointAuthorizationTests(BackendInfrastructure infrastruct
 
         var revoked = await TestAuth.IssueAsync(Server, "revoked", "*:admin");
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", $"api/v1/tokens/{revoked.Info.Id}", TestAuth.BootstrapToken)).Status);
-        foreach (var endpoint in Endpoints())
+        foreach (var endpoint in Endpoints().Where(e => !IsGrpc(e)))
         {
             var declaration = Declaration(endpoint);
             if (declaration == "anonymous") continue;
@@ -97,13 +103,107 @@ public sealed class EndpointAuthorizationTests(BackendInfrastructure infrastruct
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [BackendFact]
+    public async Task Every_grpc_method_is_unauthenticated_without_a_token_denied_outside_its_scope_and_served_with_the_right_one()
+    {
+        var nsWriter = (await TestAuth.IssueAsync(Server, "namespace writer", $"{Namespace}:write")).Token;
+        var nsReader = (await TestAuth.IssueAsync(Server, "namespace reader", $"{Namespace}:read")).Token;
+        var otherAdmin = (await TestAuth.IssueAsync(Server, "another namespace", "team-other:admin")).Token;
+        using var anonymous = new ReapiClient(Server.GrpcAddress!);
+        using var forged = new ReapiClient(Server.GrpcAddress!, "not-a-token");
+        using var outside = new ReapiClient(Server.GrpcAddress!, otherAdmin);
+        using var writer = new ReapiClient(Server.GrpcAddress!, nsWriter);
+        using var reader = new ReapiClient(Server.GrpcAddress!, nsReader);
+        await writer.UploadAsync(Namespace, "build output"u8.ToArray()); // content in team-b, none in team-c
+        var failures = new List<string>();
+        var methods = Endpoints().Where(IsGrpc).ToList();
+        foreach (var endpoint in methods)
+        {
+            var method = endpoint.RoutePattern.RawText!;
+            var declaration = Declaration(endpoint);
+            Expect(failures, method, "no token", await GrpcStatusAsync(anonymous, method, Namespace), StatusCode.Unauthenticated);
+            Expect(failures, method, "a bad token", await GrpcStatusAsync(forged, method, Namespace), StatusCode.Unauthenticated);
+            var refused = await GrpcStatusAsync(outside, method, Namespace);
+            Expect(failures, method, "a token for another namespace", refused, StatusCode.PermissionDenied);
+            var empty = await GrpcStatusAsync(outside, method, "team-c");
+            if (empty.StatusCode != refused.StatusCode || empty.Detail.Replace("team-c", Namespace) != refused.Detail)
+            {
+                failures.Add($"{method}: the refusal differs where nothing is stored ({empty} against {refused})");
+            }
+            if (declaration == "reapi:write") Expect(failures, method, "a read-only token", await GrpcStatusAsync(reader, method, Namespace), StatusCode.PermissionDenied);
+            var served = await GrpcStatusAsync(declaration == "reapi:write" ? writer : reader, method, Namespace);
+            if (served.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Internal or StatusCode.Unknown)
+            {
+                failures.Add($"{method} with the right scope: {served}");
+            }
+        }
+        output.WriteLine($"checked {methods.Count} gRPC methods");
+        Assert.True(methods.Count >= 12, $"only {methods.Count} gRPC methods were checked");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>What a sample call of the method in the namespace answers (OK included).</summary>
+    private static async Task<Status> GrpcStatusAsync(ReapiClient client, string method, string ns)
+    {
+        var blob = "build output"u8.ToArray();
+        var digest = ReapiClient.DigestOf(blob);
+        var resource = $"{ns}/blobs/{digest.Hash}/{digest.SizeBytes}";
+        Func<Task> call = method switch
+        {
+            "/build.bazel.remote.execution.v2.Capabilities/GetCapabilities" => () => client.Capabilities.GetCapabilitiesAsync(new GetCapabilitiesRequest { InstanceName = ns }).ResponseAsync,
+            "/build.bazel.remote.execution.v2.ActionCache/GetActionResult" => () => client.ActionCache.GetActionResultAsync(new GetActionResultRequest { InstanceName = ns, ActionDigest = digest }).ResponseAsync,
+            "/build.bazel.remote.execution.v2.ActionCache/UpdateActionResult" => () => client.ActionCache.UpdateActionResultAsync(new UpdateActionResultRequest
+            {
+                InstanceName = ns, ActionDigest = digest, ActionResult = new ActionResult { StdoutDigest = digest },
+            }).ResponseAsync,
+            "/build.bazel.remote.execution.v2.ContentAddressableStorage/FindMissingBlobs" => () => client.MissingAsync(ns, digest),
+            "/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchUpdateBlobs" => () => client.UploadAsync(ns, blob),
+            "/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchReadBlobs" => () => client.Cas.BatchReadBlobsAsync(new BatchReadBlobsRequest { InstanceName = ns, Digests = { digest } }).ResponseAsync,
+            "/build.bazel.remote.execution.v2.ContentAddressableStorage/GetTree" => () => FirstAsync(client.Cas.GetTree(new GetTreeRequest { InstanceName = ns, RootDigest = digest }).ResponseStream),
+            "/google.bytestream.ByteStream/Read" => () => FirstAsync(client.ByteStream.Read(new ReadRequest { ResourceName = resource }).ResponseStream),
+            "/google.bytestream.ByteStream/QueryWriteStatus" => () => client.ByteStream.QueryWriteStatusAsync(new QueryWriteStatusRequest { ResourceName = $"{ns}/uploads/1/blobs/{digest.Hash}/{digest.SizeBytes}" }).ResponseAsync,
+            "/google.bytestream.ByteStream/Write" => async () =>
+            {
+                using var write = client.ByteStream.Write();
+                await write.RequestStream.WriteAsync(new WriteRequest { ResourceName = $"{ns}/uploads/1/blobs/{digest.Hash}/{digest.SizeBytes}", Data = ByteString.CopyFrom(blob), FinishWrite = true });
+                await write.RequestStream.CompleteAsync();
+                await write;
+            },
+            "/build.bazel.remote.execution.v2.Execution/Execute" => () => FirstAsync(client.Execution.Execute(new ExecuteRequest { InstanceName = ns, ActionDigest = digest }).ResponseStream),
+            "/build.bazel.remote.execution.v2.Execution/WaitExecution" => () => FirstAsync(client.Execution.WaitExecution(new WaitExecutionRequest { Name = $"{ns}/operations/1" }).ResponseStream),
+            _ => throw new Xunit.Sdk.XunitException($"no sample call for the gRPC method {method}: add one here"),
+        };
+        try
+        {
+            await call();
+            return Status.DefaultSuccess;
+        }
+        catch (RpcException e)
+        {
+            return e.Status;
+        }
+    }
+
+    private static async Task FirstAsync<T>(IAsyncStreamReader<T> responses) => await responses.MoveNext(CancellationToken.None);
+
+    private static void Expect(List<string> failures, string method, string caller, Status status, StatusCode expected)
+    {
+        if (status.StatusCode != expected) failures.Add($"{method} with {caller}: {status.StatusCode} ({status.Detail}), not {expected}");
+    }
+
     private IReadOnlyList<RouteEndpoint> Endpoints() =>
         Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
 
-    /// <summary>The endpoint's declared access: "anonymous", a policy name, or null when it declares nothing.</summary>
+    /// <summary>
+    /// The endpoint's declared access: "anonymous", a policy name, "reapi:{permission}" for a gRPC method
+    /// (whose namespace is in its request message), or null when it declares nothing.
+    /// </summary>
     private static string? Declaration(RouteEndpoint endpoint) =>
         endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null ? "anonymous"
+            : endpoint.Metadata.GetMetadata<ReapiAccessAttribute>() is { } reapi ? $"reapi:{reapi.Permission.ToString().ToLowerInvariant()}"
             : endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
+
+    private static bool IsGrpc(RouteEndpoint endpoint) => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null;
 
     // A request path that reaches the endpoint, in namespace team-b where it has one.
     private static string SamplePath(RouteEndpoint endpoint)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using CacheRegistry.Cli;
 using CacheRegistry.Tests.Infrastructure;
 
@@ -19,7 +17,7 @@ public sealed class TransportTests(BackendInfrastructure infrastructure) : Serve
     {
         get
         {
-            var (caPem, certificatePath, keyPath) = CreateCertificates(WorkDirectory);
+            var (caPem, certificatePath, keyPath) = TestCertificates.Create(WorkDirectory);
             _caBundle = caPem;
             return TestAuth.Settings(
                 ("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:0"),
@@ -97,31 +95,4 @@ public sealed class TransportTests(BackendInfrastructure infrastructure) : Serve
 
     private Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] args) =>
         CliRunner.RunAsync(["--server", Server.BaseAddress.ToString(), .. args]);
-
-    /// <summary>A private CA and a server certificate for 127.0.0.1 signed by it, as PEM files.</summary>
-    private static (string CaPath, string CertificatePath, string KeyPath) CreateCertificates(string directory)
-    {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=CacheRegistry Test CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var serverRequest = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        serverRequest.CertificateExtensions.Add(names.Build());
-        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), RandomNumberGenerator.GetBytes(16));
-
-        var caPath = Path.Combine(directory, "ca.pem");
-        var certificatePath = Path.Combine(directory, "server.crt");
-        var keyPath = Path.Combine(directory, "server.key");
-        File.WriteAllText(caPath, ca.ExportCertificatePem());
-        File.WriteAllText(certificatePath, server.ExportCertificatePem());
-        File.WriteAllText(keyPath, serverKey.ExportPkcs8PrivateKeyPem());
-        return (caPath, certificatePath, keyPath);
-    }
 }

@@ -57,12 +57,15 @@ public sealed class ContentStore(
     /// Stores an upload that claims to have the given digest. The body is always read and verified,
     /// also when the blob exists already: visibility in a namespace is granted only for proven content.
     /// </summary>
+    /// <param name="expectedSize">The size the client claims (REAPI digests carry one): another size is refused like another digest.</param>
     /// <returns>True when the blob is new to the namespace.</returns>
-    public async Task<bool> PutAsync(NamespaceName ns, Sha256Digest expected, Stream body, UploadEncoding encoding, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(NamespaceName ns, Sha256Digest expected, Stream body, UploadEncoding encoding, CancellationToken cancellationToken,
+        long? expectedSize = null)
     {
         var known = expected.IsEmpty ? new BlobLookup(StoredBlob.Empty, true) : await catalog.LookupAsync(ns, expected, cancellationToken);
         await using var upload = await ingestor.IngestAsync(body, encoding, limits.Value.MaxBlobBytes, keepContent: known.Blob is null, cancellationToken);
         if (upload.Digest != expected) throw new DigestMismatchException(expected.Hex, upload.Digest.Hex);
+        if (expectedSize is { } size && upload.Size != size) throw DomainException.Invalid($"the content of {expected} is {upload.Size} bytes, not {size}");
         statistics.RecordWrite(Protocol, ns);
 
         if (known.Granted)

@@ -68,15 +68,21 @@ public sealed class EntryStore(
     /// 64-hex digest in it: that covers Bazel's ActionResult protobuf and cache exec's JSON manifest);
     /// when the namespace lacks any of them the write is refused with their digests.
     /// </summary>
+    /// <param name="extraReferences">
+    /// Blobs the value needs that are not written in it (the files inside an action result's output
+    /// directory trees); they are references like those found in the value.
+    /// </param>
     /// <returns>True when the entry is new, false when it replaced one (or was there already).</returns>
     public async Task<bool> PutAsync(EntryAddress address, Stream body, UploadEncoding encoding,
-        IReadOnlyDictionary<string, string>? metadata, EntryWriteMode mode, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string>? metadata, EntryWriteMode mode, CancellationToken cancellationToken,
+        IReadOnlyCollection<Sha256Digest>? extraReferences = null)
     {
         var maxSize = address.Kind == EntryKind.Action ? limits.Value.MaxActionEntryBytes : limits.Value.MaxBlobBytes;
         var scanner = address.Kind == EntryKind.Action ? new DigestScanner() : null;
         // The value's digest is known only once it is read, so it is staged before the metadata is asked.
         await using var upload = await ingestor.IngestAsync(body, encoding, maxSize, keepContent: true, cancellationToken, scanner);
-        var references = scanner?.Finish().Where(d => d != upload.Digest.Hex && d != Sha256Digest.Empty.Hex).ToList() ?? [];
+        var references = (scanner?.Finish() ?? new HashSet<string>()).Union(extraReferences?.Select(d => d.Hex) ?? [])
+            .Where(d => d != upload.Digest.Hex && d != Sha256Digest.Empty.Hex).ToList();
         var metadataJson = metadata is { Count: > 0 } ? JsonSerializer.Serialize(metadata) : null;
 
         var plan = await entries.PlanWriteAsync(address, upload.Digest, cancellationToken);

@@ -1,6 +1,7 @@
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Cas;
 using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Grpc.ActionResults;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Http.Authorization;
 using Microsoft.Extensions.Options;
@@ -20,9 +21,12 @@ public static class BazelHttpCache
         routes.MapPut("/cas/{digest}", PutBlobAsync).RequireWrite();
         routes.MapMethods("/ac/{key}", [HttpMethods.Get, HttpMethods.Head],
             (HttpContext context, string key, RequestScope scope, EntryRequests requests) => requests.GetAsync(context, Address(scope, key))).RequireRead();
-        routes.MapPut("/ac/{key}", async (HttpContext context, string key, RequestScope scope, EntryRequests requests) =>
+        routes.MapPut("/ac/{key}", async (HttpContext context, string key, RequestScope scope, EntryRequests requests, HttpActionResultUpload upload) =>
         {
-            await requests.PutAsync(context, Address(scope, key), EntryWriteMode.Overwrite);
+            var address = Address(scope, key);
+            // An ActionResult also needs what its output directories' trees name, as over REAPI.
+            var (body, treeBlobs) = await upload.ReadAsync(context.Request, scope.RequiredNamespace, context.RequestAborted);
+            await requests.PutAsync(context, address, EntryWriteMode.Overwrite, body: body, extraReferences: treeBlobs);
             return Results.Ok();
         }).RequireWrite();
     }
