@@ -22,6 +22,9 @@ public sealed class CacheLimitsOptions : IValidatedOptions
     [Description("How many lookups the lookup cache holds.")]
     public long LookupCacheEntries { get; set; } = 200_000;
 
+    [Description("Grants and entries the embedded database's presence filter holds (10 bits each in memory), so that a miss costs no query; past it, misses query again until a restart. 0 turns the filter off. Not used with PostgreSQL.")]
+    public long PresenceFilterItems { get; set; } = 4_000_000;
+
     [Description("Largest part of a resumable upload.")]
     public ByteSize MaxUploadPartBytes { get; set; } = ByteSize.FromMiB(256);
 
@@ -35,6 +38,7 @@ public sealed class CacheLimitsOptions : IValidatedOptions
         check.Range(nameof(MaxFindMissingDigests), MaxFindMissingDigests, 1, 1_000_000);
         check.NotNegative(nameof(LookupCacheTtl), LookupCacheTtl);
         check.AtLeast(nameof(LookupCacheEntries), LookupCacheEntries, 1);
+        check.Range(nameof(PresenceFilterItems), PresenceFilterItems, 0, 1_000_000_000);
         check.AtLeast(nameof(MaxUploadPartBytes), MaxUploadPartBytes, new ByteSize(1));
         check.AtLeast(nameof(MinFreeStagingBytes), MinFreeStagingBytes, new ByteSize(0));
     }

@@ -30,10 +30,13 @@ public sealed class BlobCatalog
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
 
-    internal BlobCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    private readonly PresenceFilter _presence;
+
+    internal BlobCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PresenceFilter presence)
     {
         _contexts = contexts;
         _dialect = dialect;
+        _presence = presence;
     }
 
     // ---- reads -----------------------------------------------------------------------------------
@@ -52,6 +55,7 @@ public sealed class BlobCatalog
     /// <summary>The blob if the namespace holds it; null otherwise, whether or not it exists elsewhere.</summary>
     public async Task<StoredBlob?> FindVisibleAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
+        if (!_presence.MayHoldBlob(ns, digest)) return null;
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var blob = await (
             from grant in db.NamespaceBlobs
@@ -64,9 +68,11 @@ public sealed class BlobCatalog
     /// <summary>Which of the digests the namespace holds: one set-based query (the list travels as one parameter).</summary>
     public async Task<IReadOnlySet<string>> FindHeldAsync(NamespaceName ns, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
     {
-        if (digests.Count == 0) return new HashSet<string>();
+        var list = _presence.IsActive
+            ? digests.Where(d => !Sha256Digest.TryParse(d, out var digest) || _presence.MayHoldBlob(ns, digest)).ToArray()
+            : digests as string[] ?? digests.ToArray();
+        if (list.Length == 0) return new HashSet<string>();
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var list = digests as string[] ?? digests.ToArray();
         var held = await db.NamespaceBlobs.AsNoTracking()
             .Where(g => g.Namespace == ns.Value && list.Contains(g.Digest))
             .Select(g => g.Digest)
@@ -108,11 +114,22 @@ public sealed class BlobCatalog
     }
 
     /// <summary>Grants the namespace a blob that is stored already, as part of <paramref name="write"/> (a no-op when it holds it).</summary>
-    public void Grant(MetadataWrite write, NamespaceName ns, Sha256Digest digest, DateTimeOffset now) =>
+    public void Grant(MetadataWrite write, NamespaceName ns, Sha256Digest digest, DateTimeOffset now)
+    {
         write.Batch.Add("""
             INSERT INTO namespace_blobs ("namespace", digest, created_at) VALUES ({0}, {1}, {2})
             ON CONFLICT ("namespace", digest) DO NOTHING
             """, ns.Value, digest.Hex, _dialect.Time(now));
+        write.OnCommitted(() => _presence.AddBlob(ns.Value, digest.Hex));
+    }
+
+    /// <summary>Adds every grant to the filter (one streamed scan, at start).</summary>
+    internal async Task LoadPresenceAsync(PresenceFilter filter, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var grants = db.NamespaceBlobs.AsNoTracking().Select(g => new { g.Namespace, g.Digest }).AsAsyncEnumerable();
+        await foreach (var g in grants.WithCancellation(cancellationToken)) filter.AddBlob(g.Namespace, g.Digest);
+    }
 
     /// <summary>Writes recorded hits and presence answers: counts added, last access moved forward only.</summary>
     public async Task RecordAccessAsync(IReadOnlyCollection<(string Digest, long Hits, DateTimeOffset LastAccess)> accesses, CancellationToken cancellationToken)

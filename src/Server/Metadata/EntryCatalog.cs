@@ -29,16 +29,27 @@ public sealed class EntryCatalog
 
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
+    private readonly PresenceFilter _presence;
 
-    internal EntryCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    internal EntryCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PresenceFilter presence)
     {
         _contexts = contexts;
         _dialect = dialect;
+        _presence = presence;
+    }
+
+    /// <summary>Adds every stored entry's address to the filter (one streamed scan, at start).</summary>
+    internal async Task LoadPresenceAsync(PresenceFilter filter, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var addresses = db.CacheEntries.AsNoTracking().Select(e => new { e.Namespace, e.Kind, e.Key }).AsAsyncEnumerable();
+        await foreach (var e in addresses.WithCancellation(cancellationToken)) filter.AddEntry(e.Namespace, e.Kind.ToString(), e.Key);
     }
 
     /// <summary>The entry with its value, or null; one query.</summary>
     public async Task<EntryLookup?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
     {
+        if (!_presence.MayHoldEntry(address)) return null;
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var found = await (
             from entry in db.CacheEntries
@@ -59,9 +70,9 @@ public sealed class EntryCatalog
     /// <summary>Which of the keys exist, complete, with their values and metadata (not their references); one query.</summary>
     public async Task<IReadOnlyDictionary<string, FoundEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
-        if (keys.Count == 0) return new Dictionary<string, FoundEntry>();
+        var list = keys.Distinct().Where(key => _presence.MayHoldEntry(new EntryAddress(ns, kind, key))).ToArray();
+        if (list.Length == 0) return new Dictionary<string, FoundEntry>();
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var list = keys.Distinct().ToArray();
         var found = await (
             from entry in db.CacheEntries
             join value in db.Blobs on entry.ValueDigest equals value.Digest
@@ -120,6 +131,7 @@ public sealed class EntryCatalog
             VALUES ({0}, {1}, {2}, {3}, {{metadataValue}}, {5}, {6}, {6}, {6}, 0)
             ON CONFLICT ("namespace", kind, "key") {{onConflict}}
             """, ns, kind, key, value.Hex, metadata ?? "", needs.Count, time);
+        write.OnCommitted(() => _presence.AddEntry(ns, kind, key));
         if (mode == EntryWriteMode.Overwrite)
         {
             write.Batch.Add("""DELETE FROM entry_references WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""", ns, kind, key);

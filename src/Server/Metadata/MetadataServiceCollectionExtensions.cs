@@ -1,6 +1,7 @@
 using CacheRegistry.Server.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Metadata;
 
@@ -31,8 +32,11 @@ public static class MetadataServiceCollectionExtensions
         }
 
         // The catalogs' constructors are internal (they take the internal model); only this registers them.
-        services.AddSingleton(s => new BlobCatalog(Contexts(s), Dialect(s)));
-        services.AddSingleton(s => new EntryCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new BlobCatalog(Contexts(s), Dialect(s), s.GetRequiredService<PresenceFilter>()));
+        services.AddSingleton(s => new EntryCatalog(Contexts(s), Dialect(s), s.GetRequiredService<PresenceFilter>()));
+        // Only the embedded SQLite has a single writer (this server); with PostgreSQL, replicas write too.
+        services.AddSingleton(s => new PresenceFilter(database.Provider == DatabaseProvider.Sqlite
+            ? s.GetRequiredService<IOptions<CacheLimitsOptions>>().Value.PresenceFilterItems : 0));
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new TokenCatalog(Contexts(s)));

@@ -15,6 +15,17 @@ public sealed class MetadataWrite
     internal Sha256Digest? StorageKeyOf { get; set; }
 
     public bool IsEmpty => Batch.IsEmpty;
+
+    private List<Action>? _committed;
+
+    /// <summary>Runs <paramref name="action"/> once the write has committed (never if it fails).</summary>
+    internal void OnCommitted(Action action) => (_committed ??= []).Add(action);
+
+    internal void Committed()
+    {
+        if (_committed is null) return;
+        foreach (var action in _committed) action();
+    }
 }
 
 /// <summary>A write refused by the database's constraints: a grant or blob it names is not there (any more).</summary>
@@ -54,14 +65,20 @@ public sealed class MetadataWriter : IAsyncDisposable
         try
         {
             // Once queued, a write is waited for whatever happens to the request: its caller must know whether it committed.
-            if (_group is not null) return await _group.CommitAsync(write, returnsValue);
-            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-            if (!returnsValue)
+            string? result;
+            if (_group is not null) result = await _group.CommitAsync(write, returnsValue);
+            else
             {
-                await _dialect.ExecuteAtomicAsync(db, write.Batch, cancellationToken);
-                return null;
+                await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+                if (returnsValue) result = (await _dialect.QueryAtomicAsync<string>(db, write.Batch, cancellationToken)).FirstOrDefault();
+                else
+                {
+                    await _dialect.ExecuteAtomicAsync(db, write.Batch, cancellationToken);
+                    result = null;
+                }
             }
-            return (await _dialect.QueryAtomicAsync<string>(db, write.Batch, cancellationToken)).FirstOrDefault();
+            write.Committed();
+            return result;
         }
         catch (Exception e) when (_dialect.IsForeignKeyViolation(e))
         {

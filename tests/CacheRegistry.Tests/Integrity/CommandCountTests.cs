@@ -75,6 +75,35 @@ public sealed class CommandCountTests(BackendInfrastructure infrastructure) : Se
         await AssertCostAsync("CAS GET, miss", HttpMethod.Get, $"cas/{TestData.Digest([9, 9])}", null, atMost: 1, writesAtMost: 0);
     }
 
+    [BackendFact]
+    public async Task A_miss_on_the_embedded_database_costs_no_query_once_its_presence_filter_is_loaded()
+    {
+        var stored = TestData.Random(5_000, seed: 3);
+        Assert.Equal(HttpStatusCode.Created, (await Http.PutAsync($"cas/{TestData.Digest(stored)}", new ByteArrayContent(stored))).StatusCode);
+        Assert.True((await Http.PutAsync("cache/present", new ByteArrayContent(stored))).IsSuccessStatusCode);
+        // With PostgreSQL, replicas write too: no filter, a miss is one query. The embedded filter loads in the background at start.
+        var expected = BackendMatrix.Current == BackendMatrix.Embedded ? 0 : 1;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (var i = 0; ; i++)
+        {
+            var id = Guid.NewGuid().ToString("N");
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"cas/{TestData.Digest([7, (byte)i])}");
+            request.Headers.Add(CountHeader, id);
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.SendAsync(request)).StatusCode);
+            if (_counter.Take(id).Count == expected) break;
+            Assert.True(DateTime.UtcNow < deadline, $"a miss still costs a query after 30 s on {BackendMatrix.Current}");
+            await Task.Delay(100);
+        }
+        await AssertCostAsync("CAS GET, miss", HttpMethod.Get, $"cas/{TestData.Digest([8, 8])}", null, atMost: expected, writesAtMost: 0, atLeast: expected);
+        await AssertCostAsync("entry GET, miss", HttpMethod.Get, "cache/absent", null, atMost: expected, writesAtMost: 0, atLeast: expected);
+        // What is stored, before the start and since, is still found: the filter only ever says "certainly not" for what is absent.
+        await AssertCostAsync("CAS GET, stored", HttpMethod.Get, $"cas/{TestData.Digest(stored)}", null, atMost: 1, writesAtMost: 0);
+        await AssertCostAsync("entry GET, stored", HttpMethod.Get, "cache/present", null, atMost: 1, writesAtMost: 0);
+        var later = TestData.Random(5_000, seed: 4);
+        Assert.Equal(HttpStatusCode.Created, (await Http.PutAsync($"cas/{TestData.Digest(later)}", new ByteArrayContent(later))).StatusCode);
+        Assert.Equal(later, await Http.GetByteArrayAsync($"cas/{TestData.Digest(later)}"));
+    }
+
     private async Task AssertCostAsync(string what, HttpMethod method, string path, byte[]? body, int atMost, int writesAtMost, int atLeast = 0)
     {
         var id = Guid.NewGuid().ToString("N");

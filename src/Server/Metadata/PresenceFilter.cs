@@ -1,0 +1,113 @@
+using System.Globalization;
+using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Entries;
+using CacheRegistry.Server.Core.Namespaces;
+
+namespace CacheRegistry.Server.Metadata;
+
+/// <summary>
+/// What the metadata database may hold, as a Bloom filter over blob grants (namespace, digest) and
+/// entries (namespace, kind, key), so that a miss costs no query. Only "certainly not held" is trusted;
+/// "maybe" asks the database. Deletions leave their bits set (a stale "maybe" costs one query).
+/// <para>
+/// Active only where this server is the database's one writer (the embedded SQLite, held by the data
+/// directory lock): writes by other replicas would not reach it. Every committed grant and entry is
+/// added as it commits, from the moment the server starts; the rows stored before are added by one
+/// scan at start (<see cref="Background.PresenceFilterLoader"/>), and until it finishes every answer is "maybe".
+/// Past its capacity the filter turns itself off (every answer "maybe") until the next start.
+/// </para>
+/// </summary>
+public sealed class PresenceFilter
+{
+    private const int BitsPerItem = 10;
+    private const int Hashes = 7; // about 1 % false "maybe"s at capacity
+
+    private readonly long[] _bits;
+    private readonly ulong _bitCount;
+    private readonly long _capacity;
+    private long _added;
+    private volatile bool _loaded;
+
+    /// <param name="capacity">Items it holds at its designed false-"maybe" rate; 0 makes a filter that is always off.</param>
+    public PresenceFilter(long capacity)
+    {
+        _capacity = Math.Max(0, capacity);
+        _bitCount = (ulong)Math.Max(64, _capacity * BitsPerItem);
+        _bits = new long[_capacity == 0 ? 0 : (int)((_bitCount + 63) / 64)];
+    }
+
+    public long Capacity => _capacity;
+
+    /// <summary>Whether its "certainly not held" answers are given: loaded and within capacity.</summary>
+    public bool IsActive => _loaded && _capacity > 0 && Interlocked.Read(ref _added) <= _capacity;
+
+    /// <summary>Whether it was turned off by holding more than its capacity (items deleted since the start still count).</summary>
+    public bool IsSaturated => Interlocked.Read(ref _added) > _capacity;
+
+    internal void MarkLoaded() => _loaded = true;
+
+    public bool MayHoldBlob(NamespaceName ns, Sha256Digest digest) => !IsActive || Test(BlobHashes(ns, digest));
+
+    public bool MayHoldEntry(EntryAddress address) => !IsActive || Test(EntryHashes(address.Namespace.Value, address.Kind.ToString(), address.Key));
+
+    internal void AddBlob(string ns, string digestHex) => Add(BlobHashes(ns, digestHex));
+
+    internal void AddEntry(string ns, string kind, string key) => Add(EntryHashes(ns, kind, key));
+
+    private void Add((ulong, ulong) hashes)
+    {
+        if (_capacity == 0) return;
+        var (h1, h2) = hashes;
+        var isNew = false;
+        for (var i = 0UL; i < Hashes; i++)
+        {
+            var bit = (h1 + i * h2) % _bitCount;
+            var mask = 1L << (int)(bit % 64);
+            isNew |= (Interlocked.Or(ref _bits[(int)(bit / 64)], mask) & mask) == 0;
+        }
+        // Counted once per item: writing an entry again or re-granting a blob sets no new bit.
+        if (isNew) Interlocked.Increment(ref _added);
+    }
+
+    private bool Test((ulong, ulong) hashes)
+    {
+        var (h1, h2) = hashes;
+        for (var i = 0UL; i < Hashes; i++)
+        {
+            var bit = (h1 + i * h2) % _bitCount;
+            if ((Volatile.Read(ref _bits[(int)(bit / 64)]) & (1L << (int)(bit % 64))) == 0) return false;
+        }
+        return true;
+    }
+
+    private static (ulong, ulong) BlobHashes(NamespaceName ns, Sha256Digest digest) => BlobHashes(ns.Value, digest.Hex);
+
+    // A digest is uniformly distributed already: its first 32 hex digits are the two hashes, mixed with the namespace's.
+    private static (ulong, ulong) BlobHashes(string ns, string digestHex)
+    {
+        var n = Fnv(ns, 0xcbf29ce484222325UL);
+        var a = ulong.Parse(digestHex.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        var b = ulong.Parse(digestHex.AsSpan(16, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        return (Mix(a ^ n), Mix(b ^ (n * 31)) | 1);
+    }
+
+    private static (ulong, ulong) EntryHashes(string ns, string kind, string key)
+    {
+        var h = Fnv(key, Fnv(kind, Fnv(ns, 0xcbf29ce484222325UL) ^ 0xff) ^ 0xff);
+        return (Mix(h), Mix(h ^ 0x9e3779b97f4a7c15UL) | 1);
+    }
+
+    private static ulong Fnv(string text, ulong hash)
+    {
+        foreach (var c in text) hash = (hash ^ c) * 0x100000001b3UL;
+        return hash;
+    }
+
+    // splitmix64's finalizer: spreads every input bit over the whole word.
+    private static ulong Mix(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9UL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebUL;
+        return x ^ (x >> 31);
+    }
+}
