@@ -14,78 +14,78 @@ internal interface ICacheRegistryApi
 {
     // ---- content --------------------------------------------------------------------------------
 
-    [Post("/{ns}/api/v1/cas/find-missing")]
+    [Post(ApiRoutes.NamespacePrefix + ApiRoutes.FindMissing)]
     Task<FindMissingResponse> FindMissingAsync(string ns, [Body] FindMissingRequest request,
         [Property(RetryPolicy.IdempotentProperty)] bool idempotent = true, CancellationToken cancellationToken = default);
 
-    [Get("/api/v1/blobs/{digest}")]
+    [Get(ApiRoutes.Blob)]
     Task<BlobInfo> GetBlobInfoAsync(string digest, CancellationToken cancellationToken = default);
 
-    [Delete("/{ns}/api/v1/cas/{digest}")]
+    [Delete(ApiRoutes.NamespacePrefix + ApiRoutes.CasBlob)]
     Task DeleteBlobAsync(string ns, string digest, CancellationToken cancellationToken = default);
 
     // {**key}: a ccache key is a path; its slashes stay slashes.
-    [Delete("/{ns}/api/v1/entries/{protocol}/{**key}")]
+    [Delete(ApiRoutes.NamespacePrefix + ApiRoutes.Entry)]
     Task DeleteEntryAsync(string ns, string protocol, string key, CancellationToken cancellationToken = default);
 
     // ---- artifacts ------------------------------------------------------------------------------
 
     // The raw response: the caller needs its status (201 new, 200 the same content again).
-    [Put("/{ns}/api/v1/artifacts/{name}/versions/{version}")]
+    [Put(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactVersion)]
     Task<HttpResponseMessage> PublishAsync(string ns, string name, string version, [Body] PublishRequest request, CancellationToken cancellationToken = default);
 
-    [Get("/{ns}/api/v1/artifacts/{name}/versions/{version}")]
+    [Get(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactVersion)]
     Task<ArtifactVersionInfo> GetVersionAsync(string ns, string name, string version, CancellationToken cancellationToken = default);
 
-    [Get("/{ns}/api/v1/artifacts/{name}/resolve")]
+    [Get(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactResolve)]
     Task<ArtifactVersionInfo> ResolveAsync(string ns, string name, string spec, string prerelease, CancellationToken cancellationToken = default);
 
-    [Get("/{ns}/api/v1/artifacts/{name}/versions")]
+    [Get(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactVersions)]
     Task<Page<ArtifactVersionInfo>> ListVersionsAsync(string ns, string name, int page, int pageSize, CancellationToken cancellationToken = default);
 
-    [Get("/{ns}/api/v1/artifacts")]
+    [Get(ApiRoutes.NamespacePrefix + ApiRoutes.Artifacts)]
     Task<Page<ArtifactSummary>> ListArtifactsAsync(string ns, string? search, int page, int pageSize, CancellationToken cancellationToken = default);
 
-    [Put("/{ns}/api/v1/artifacts/{name}/tags/{tag}")]
+    [Put(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactTag)]
     Task SetTagAsync(string ns, string name, string tag, [Body] TagRequest request, CancellationToken cancellationToken = default);
 
-    [Delete("/{ns}/api/v1/artifacts/{name}/tags/{tag}")]
+    [Delete(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactTag)]
     Task DeleteTagAsync(string ns, string name, string tag, CancellationToken cancellationToken = default);
 
-    [Put("/{ns}/api/v1/artifacts/{name}/versions/{version}/yank")]
+    [Put(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactYank)]
     Task SetYankedAsync(string ns, string name, string version, [Body] YankRequest request, CancellationToken cancellationToken = default);
 
-    [Delete("/{ns}/api/v1/artifacts/{name}/versions/{version}")]
+    [Delete(ApiRoutes.NamespacePrefix + ApiRoutes.ArtifactVersion)]
     Task DeleteVersionAsync(string ns, string name, string version, CancellationToken cancellationToken = default);
 
     // ---- resumable uploads (the parts themselves are streamed by CacheClient) -------------------
 
-    [Post("/{ns}/api/v1/uploads")]
+    [Post(ApiRoutes.NamespacePrefix + ApiRoutes.Uploads)]
     Task<UploadSessionInfo> StartUploadAsync(string ns, CancellationToken cancellationToken = default);
 
-    [Get("/{ns}/api/v1/uploads/{id}")]
+    [Get(ApiRoutes.NamespacePrefix + ApiRoutes.Upload)]
     Task<UploadSessionInfo> GetUploadAsync(string ns, string id, CancellationToken cancellationToken = default);
 
-    [Post("/{ns}/api/v1/uploads/{id}/complete")]
+    [Post(ApiRoutes.NamespacePrefix + ApiRoutes.UploadComplete)]
     Task CompleteUploadAsync(string ns, string id, [Body] CompleteUploadRequest request, CancellationToken cancellationToken = default);
 
     // ---- tokens and administration (server-wide, *:admin) -------------------------------------
 
-    [Post("/api/v1/tokens")]
+    [Post(ApiRoutes.Tokens)]
     Task<CreatedToken> CreateTokenAsync([Body] CreateTokenRequest request, CancellationToken cancellationToken = default);
 
-    [Get("/api/v1/tokens")]
+    [Get(ApiRoutes.Tokens)]
     Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default);
 
-    [Delete("/api/v1/tokens/{id}")]
+    [Delete(ApiRoutes.Token)]
     Task RevokeTokenAsync(string id, CancellationToken cancellationToken = default);
 
-    [Get("/api/v1/admin/stats")]
+    [Get(ApiRoutes.AdminStats)]
     Task<StorageStats> GetStorageStatsAsync([AliasAs("namespace")] string? ns, int top, CancellationToken cancellationToken = default);
 
-    [Post("/api/v1/admin/gc")]
+    [Post(ApiRoutes.AdminGc)]
     Task<JsonElement> RunGcAsync(CancellationToken cancellationToken = default);
 
-    [Delete("/api/v1/admin/namespaces/{name}")]
+    [Delete(ApiRoutes.AdminNamespace)]
     Task DeleteNamespaceAsync(string name, CancellationToken cancellationToken = default);
 }
