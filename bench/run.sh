@@ -204,7 +204,8 @@ start_ours() { # emb | pg
       CacheRegistry__Storage__S3__KeyPrefix=server/
       CacheRegistry__Storage__S3__MultipartThresholdBytes=8388608 CacheRegistry__Storage__S3__PartSizeBytes=5242880)
   fi
-  env "${settings[@]}" CacheRegistry__DataDirectory="$work/$name" Urls="http://127.0.0.1:${port[$name]}" \
+  # Plaintext gRPC off: two of our servers run side by side, and bench/reapi.sh measures gRPC.
+  env "${settings[@]}" CacheRegistry__DataDirectory="$work/$name" Urls="http://127.0.0.1:${port[$name]}" CacheRegistry__Grpc__Url= \
     Logging__LogLevel__Default=Warning dotnet "$work/server/CacheRegistry.Server.dll" >> "$work/$name.log" 2>&1 &
   pid[$name]=$!
 }

@@ -21,9 +21,9 @@ public static partial class StartupFailure
             case InvalidOperationException e when UnreadableSetting().Match(e.Message) is { Success: true } unreadable:
                 return [$"{unreadable.Groups["key"].Value} is '{unreadable.Groups["value"].Value}'; {Expected(unreadable.Groups["type"].Value)}"];
             case IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }:
-                return [$"{e.Message.TrimEnd('.')}; stop what is listening there, or set Urls (e.g. --Urls=http://127.0.0.1:5090)"];
+                return [$"{e.Message.TrimEnd('.')}; stop what is listening there, or choose another address: Urls for HTTP (e.g. --Urls=http://127.0.0.1:5090), CacheRegistry:Grpc:Url for plaintext gRPC"];
             case IOException e when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase):
-                return [$"{e.Message.TrimEnd('.')}; stop what is listening there, or set Urls (e.g. --Urls=http://127.0.0.1:5090)"];
+                return [$"{e.Message.TrimEnd('.')}; stop what is listening there, or choose another address: Urls for HTTP (e.g. --Urls=http://127.0.0.1:5090), CacheRegistry:Grpc:Url for plaintext gRPC"];
         }
         if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate) return Describe(aggregate.InnerException!);
         return Innermost(exception) is Npgsql.NpgsqlException or SocketException
