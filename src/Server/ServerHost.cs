@@ -78,6 +78,8 @@ public static class ServerHost
         await StartupProgress.WhileWaitingAsync(app.Logger, "checking that the database and the storage belong together (is the object store reachable?)",
             token => services.GetRequiredService<StorageBindingCheck>().VerifyAsync(token), cancellationToken);
 
+        // Before serving: a server that shares its SQLite file makes the others stop trusting their presence filters.
+        if (services.GetService<SqliteSharing>() is { } sharing) await sharing.JoinAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         StartupReport.Log(app);
     }

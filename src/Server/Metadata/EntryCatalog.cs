@@ -76,7 +76,7 @@ public sealed class EntryCatalog
         var found = await (
             from entry in db.CacheEntries
             join value in db.Blobs on entry.ValueDigest equals value.Digest
-            where entry.Namespace == ns.Value && entry.Kind == kind && list.Contains(entry.Key)
+            where entry.Namespace == ns.Value && entry.Kind == kind && EF.Parameter(list).Contains(entry.Key)
                 && db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount
             select new { entry.Key, value, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
         return found.ToDictionary(f => f.Key, f => new FoundEntry(BlobCatalog.ToStoredBlob(f.value), ParseMetadata(f.Metadata), []), StringComparer.Ordinal);

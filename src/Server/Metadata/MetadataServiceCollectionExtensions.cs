@@ -37,6 +37,11 @@ public static class MetadataServiceCollectionExtensions
         // Only the embedded SQLite has a single writer (this server); with PostgreSQL, replicas write too.
         services.AddSingleton(s => new PresenceFilter(database.Provider == DatabaseProvider.Sqlite
             ? s.GetRequiredService<IOptions<CacheLimitsOptions>>().Value.PresenceFilterItems : 0));
+        if (database.Provider == DatabaseProvider.Sqlite)
+        {
+            services.AddSingleton(s => new SqliteSharing(SqliteConnectionString(database, registry), s.GetRequiredService<PresenceFilter>()));
+            services.AddHostedService(s => s.GetRequiredService<SqliteSharing>());
+        }
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new TokenCatalog(Contexts(s)));

@@ -10,8 +10,8 @@ namespace CacheRegistry.Server.Metadata;
 /// entries (namespace, kind, key), so that a miss costs no query. Only "certainly not held" is trusted;
 /// "maybe" asks the database. Deletions leave their bits set (a stale "maybe" costs one query).
 /// <para>
-/// Active only where this server is the database's one writer (the embedded SQLite, held by the data
-/// directory lock): writes by other replicas would not reach it. Every committed grant and entry is
+/// Active only where this server is the database's one writer (SQLite, while no other server uses the
+/// same file: <see cref="SqliteSharing"/>): writes by other replicas would not reach it. Every committed grant and entry is
 /// added as it commits, from the moment the server starts; the rows stored before are added by one
 /// scan at start (<see cref="Background.PresenceFilterLoader"/>), and until it finishes every answer is "maybe".
 /// Past its capacity the filter turns itself off (every answer "maybe") until the next start.
@@ -27,6 +27,7 @@ public sealed class PresenceFilter
     private readonly long _capacity;
     private long _added;
     private volatile bool _loaded;
+    private volatile bool _disabled;
 
     /// <param name="capacity">Items it holds at its designed false-"maybe" rate; 0 makes a filter that is always off.</param>
     public PresenceFilter(long capacity)
@@ -39,7 +40,12 @@ public sealed class PresenceFilter
     public long Capacity => _capacity;
 
     /// <summary>Whether its "certainly not held" answers are given: loaded and within capacity.</summary>
-    public bool IsActive => _loaded && _capacity > 0 && Interlocked.Read(ref _added) <= _capacity;
+    public bool IsActive => _loaded && !_disabled && _capacity > 0 && Interlocked.Read(ref _added) <= _capacity;
+
+    /// <summary>Whether it was turned off for good (another server writes to the same database).</summary>
+    public bool IsDisabled => _disabled;
+
+    internal void Disable() => _disabled = true;
 
     /// <summary>Whether it was turned off by holding more than its capacity (items deleted since the start still count).</summary>
     public bool IsSaturated => Interlocked.Read(ref _added) > _capacity;

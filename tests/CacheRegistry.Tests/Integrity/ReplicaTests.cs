@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Metadata;
 using CacheRegistry.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheRegistry.Tests.Integrity;
 
@@ -64,6 +66,31 @@ public sealed class ReplicaTests(BackendInfrastructure infrastructure) : ServerT
         await WithinBoundAsync("a deleted blob", async () =>
             (await replica.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"cas/{digest}"))).StatusCode == HttpStatusCode.NotFound
             && (await replica.Http.GetAsync($"cas/{digest}")).StatusCode == HttpStatusCode.NotFound);
+    }
+
+    [BackendFact]
+    public async Task What_a_replica_stores_is_found_at_once_by_a_server_that_trusted_its_presence_filter()
+    {
+        var filter = Server.Services.GetRequiredService<PresenceFilter>();
+        if (BackendMatrix.Current == BackendMatrix.Embedded)
+        {
+            // Alone on its SQLite file, the server answers misses from its filter once it is loaded.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!filter.IsActive)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the presence filter did not load within 30 s");
+                await Task.Delay(50);
+            }
+        }
+        await using var replica = await StartReplicaAsync();
+        Assert.False(filter.IsActive); // another server writes to the same database now (with PostgreSQL it never was)
+
+        var content = TestData.Random(2_000, seed: 5);
+        var digest = TestData.Digest(content);
+        Assert.Equal(HttpStatusCode.Created, (await replica.Http.PutAsync($"cas/{digest}", new ByteArrayContent(content))).StatusCode);
+        Assert.True((await replica.Http.PutAsync("cache/from-replica", new ByteArrayContent(content))).IsSuccessStatusCode);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{digest}"));
+        Assert.Equal(content, await Http.GetByteArrayAsync("cache/from-replica"));
     }
 
     private static async Task WithinBoundAsync(string what, Func<Task<bool>> seen)
