@@ -7,8 +7,6 @@ namespace CacheRegistry.Server.Grpc;
 /// <summary>A validated REAPI digest: a SHA-256 hash and the size that is part of it.</summary>
 public readonly record struct ReapiBlob(Sha256Digest Digest, long Size)
 {
-    public static readonly ReapiBlob Empty = new(Sha256Digest.Empty, 0);
-
     /// <summary>Validates a client's digest; anything malformed is INVALID_ARGUMENT, naming the field.</summary>
     public static ReapiBlob From(Digest? digest, string field)
     {

@@ -29,8 +29,6 @@ public static class Format
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", Invariant) + " UTC";
 
-    public static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", Invariant);
-
     public static string Duration(TimeSpan span) =>
         span.TotalDays >= 1 ? $"{span.TotalDays.ToString("0.#", Invariant)} days"
         : span.TotalHours >= 1 ? $"{span.TotalHours.ToString("0.#", Invariant)} hours"

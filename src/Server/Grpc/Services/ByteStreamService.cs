@@ -120,10 +120,17 @@ public sealed class ByteStreamService(
 
     private async Task<WriteResponse> WriteResumableAsync(BlobResource resource, IAsyncStreamReader<WriteRequest> requests, WriteRequest first, ServerCallContext context)
     {
-        var write = resumable.GetOrCreate(ResumableWrites.KeyOf(resource));
+        var key = ResumableWrites.KeyOf(resource);
+        var write = resumable.GetOrCreate(key);
         if (!await write.TryAcquireAsync(TakeOverWait, context.CancellationToken))
         {
             throw new RpcException(new Status(StatusCode.Aborted, "another Write of this resource is still in progress; retry"));
+        }
+        if (resumable.Find(key) != write)
+        {
+            // Expired and removed (its file deleted) between GetOrCreate and acquiring it: start over.
+            write.Release();
+            throw new RpcException(new Status(StatusCode.Aborted, "the interrupted write of this resource expired; retry from offset 0"));
         }
         try
         {
