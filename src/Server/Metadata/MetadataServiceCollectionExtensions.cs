@@ -39,7 +39,7 @@ public static class MetadataServiceCollectionExtensions
             ? s.GetRequiredService<IOptions<CacheLimitsOptions>>().Value.PresenceFilterItems : 0));
         if (database.Provider == DatabaseProvider.Sqlite)
         {
-            services.AddSingleton(s => new SqliteSharing(SqliteConnectionString(database, registry), s.GetRequiredService<PresenceFilter>()));
+            services.AddSingleton(s => new SqliteSharing(SqliteConnectionString(database, registry), s.GetRequiredService<PresenceFilter>(), s.GetRequiredService<ILogger<SqliteSharing>>()));
             services.AddHostedService(s => s.GetRequiredService<SqliteSharing>());
         }
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
@@ -51,7 +51,7 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new ChangeLog(Contexts(s)));
         services.AddSingleton(s => new StorageBindingCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s),
-            database.Provider == DatabaseProvider.Sqlite ? new SqliteGroupCommit(SqliteConnectionString(database, registry), Dialect(s)) : null));
+            database.Provider == DatabaseProvider.Sqlite ? new SqliteGroupCommit(SqliteConnectionString(database, registry)) : null));
         services.AddSingleton(s => new MetadataHealth(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new GcPassCatalog(Contexts(s)));
         services.AddSingleton(s => new RollupCatalog(Contexts(s), Dialect(s)));

@@ -14,18 +14,17 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
     private const int MaxGroup = 256;
     private const int MaxPreparedCommands = 256;
+    private const int MaxPreparedParameters = 64;
 
     private readonly string _connectionString;
-    private readonly MetadataDialect _dialect;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private SqliteConnection? _connection;
 
-    public SqliteGroupCommit(string connectionString, MetadataDialect dialect)
+    public SqliteGroupCommit(string connectionString)
     {
         _connectionString = connectionString;
-        _dialect = dialect;
         _loop = Task.Run(RunAsync);
     }
 
@@ -63,8 +62,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     committed.Add((pending, Run(connection, pending)));
                     Execute(connection, "RELEASE write");
                 }
-                catch (SqliteException e) when (IsRefusedAlone(e))
+                catch (SqliteException e)
                 {
+                    // The write fails alone (a constraint, a value SQLite refuses); if even the rollback fails, the group does.
                     Execute(connection, "ROLLBACK TO write");
                     Execute(connection, "RELEASE write");
                     pending.Completion.TrySetException(e);
@@ -81,12 +81,12 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         foreach (var (pending, value) in committed) pending.Completion.TrySetResult(value);
     }
 
-    // A constraint refuses one write (a grant gone, a key taken); the others in its group go on.
-    private bool IsRefusedAlone(SqliteException e) => _dialect.IsForeignKeyViolation(e) || _dialect.IsUniqueViolation(e);
-
     private string? Run(SqliteConnection connection, PendingWrite pending)
     {
-        var command = Prepared(connection, pending.Batch.NamedSql);
+        // Large batches (an audit flush) are one-offs: preparing them would push the hot upload commands out of the cache.
+        using var oneOff = pending.Batch.Parameters.Count > MaxPreparedParameters ? connection.CreateCommand() : null;
+        if (oneOff is not null) oneOff.CommandText = pending.Batch.NamedSql;
+        var command = oneOff ?? Prepared(connection, pending.Batch.NamedSql);
         command.Parameters.Clear();
         var parameters = pending.Batch.Parameters;
         for (var i = 0; i < parameters.Count; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[i]);
