@@ -13,7 +13,7 @@ public sealed class PresenceFilterLoader(PresenceFilter filter, BlobCatalog blob
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (filter.Capacity == 0) return;
+        if (filter.Capacity == 0 || filter.IsDisabled) return;
         await Task.Yield(); // never delay the server's start
         var started = Stopwatch.GetTimestamp();
         try

@@ -20,8 +20,14 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    // Per SQLite handle: Microsoft.Data.Sqlite pools handles, and the settings stay with a handle it reuses.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Applied = [];
+
     private static void Apply(DbConnection connection)
     {
+        var handle = ((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!;
+        if (Applied.TryGetValue(handle, out _)) return;
+        Applied.AddOrUpdate(handle, Applied);
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();

@@ -5,34 +5,38 @@ namespace CacheRegistry.Server.Metadata;
 /// <summary>
 /// Which servers use the same SQLite database file, so that the <see cref="PresenceFilter"/> is only
 /// trusted by a server that is the file's only user: another server's writes would not reach it. Each
-/// server leaves a marker named by its process id (and an id of its own) beside the database (<c>cacheregistry.db.servers/</c>)
-/// and looks for the others' every <see cref="PollInterval"/>; once it sees a live one, its filter is off
-/// for good. A server that joins while another runs waits two intervals before it serves anything, so
-/// the other has turned its filter off before the first write it could miss. Markers of processes that
-/// no longer run (kill -9) are ignored and removed.
+/// server holds a marker file beside the database (<c>cacheregistry.db.servers/</c>) open with an
+/// exclusive advisory lock, which dies with its process, and looks for the others' every
+/// <see cref="PollInterval"/>: a marker it cannot lock belongs to a running server, and once it sees
+/// one its filter is off for good. A server that joins while another runs waits two intervals before
+/// it serves anything, so the other has turned its filter off before the first write it could miss.
+/// Markers left by a crash (lockable, and older than a few seconds) are removed.
 /// </summary>
 public sealed class SqliteSharing : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly string _directory;
-    private readonly string _marker;
+    private readonly string _markerPath;
     private readonly PresenceFilter _filter;
+    private readonly ILogger<SqliteSharing> _logger;
+    private FileStream? _marker;
 
-    internal SqliteSharing(string connectionString, PresenceFilter filter)
+    internal SqliteSharing(string connectionString, PresenceFilter filter, ILogger<SqliteSharing> logger)
     {
         var database = Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource);
         _directory = database + ".servers";
-        // The process id, and an id of this server's own (two servers may share a process, as in the tests).
-        _marker = Path.Combine(_directory, $"{Environment.ProcessId}.{Guid.NewGuid():N}");
+        _markerPath = Path.Combine(_directory, $"{Guid.NewGuid():N}.server");
         _filter = filter;
+        _logger = logger;
     }
 
-    /// <summary>Leaves this server's marker; when another server uses the file, turns the filter off and waits until that server has seen the marker.</summary>
+    /// <summary>Holds this server's marker; when another server uses the file, turns the filter off and waits until that server has seen the marker.</summary>
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_directory);
-        await File.WriteAllTextAsync(_marker, "", cancellationToken);
+        // FileShare.None takes an exclusive advisory lock (flock) that dies with the process.
+        _marker = new FileStream(_markerPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
         if (!OthersRunning()) return;
         _filter.Disable();
         await Task.Delay(PollInterval * 2, cancellationToken);
@@ -41,40 +45,56 @@ public sealed class SqliteSharing : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(PollInterval);
-        while (!_filter.IsDisabled && await timer.WaitForNextTickAsync(stoppingToken))
+        // Only a server whose filter can still answer needs to look (its markers' liveness matters to the others through their own looks).
+        while (_filter.Capacity > 0 && !_filter.IsDisabled && await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (OthersRunning()) _filter.Disable();
+            try
+            {
+                if (OthersRunning()) _filter.Disable();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Cannot tell which servers share the database ({Error}); the presence filter is off", e.Message);
+                _filter.Disable();
+            }
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        File.Delete(_marker);
+        if (_marker is null) return;
+        await _marker.DisposeAsync();
+        File.Delete(_markerPath);
     }
 
     private bool OthersRunning()
     {
         var others = false;
-        foreach (var path in Directory.EnumerateFiles(_directory))
+        foreach (var path in Directory.EnumerateFiles(_directory, "*.server"))
         {
-            if (path == _marker || !int.TryParse(Path.GetFileName(path).Split('.')[0], out var pid)) continue;
-            if (IsRunning(pid)) others = true;
+            if (path == _markerPath) continue;
+            // A marker that is not locked is a crashed server's, unless it is new: a joining server creates it, then locks it.
+            if (IsHeld(path) || File.GetLastWriteTimeUtc(path) > DateTime.UtcNow - TimeSpan.FromSeconds(10)) others = true;
             else File.Delete(path);
         }
         return others;
     }
 
-    private static bool IsRunning(int pid)
+    private static bool IsHeld(string path)
     {
         try
         {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
         }
-        catch (ArgumentException)
+        catch (FileNotFoundException)
         {
             return false;
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 }
