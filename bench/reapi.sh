@@ -10,6 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "bench/reapi.sh: $*" >&2; }
 
+# What it needs beyond the .NET SDK, on a fresh Debian 12.
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 work=$(mktemp -d /tmp/cacheregistry-reapi-bench.XXXXXX)
 server_pid=""
 cleanup() {

@@ -6,6 +6,5 @@ cd "$(dirname "$0")/.."
 out=${1:-publish}
 # ReadyToRun: the app's assemblies (EF Core, OpenTelemetry, ours) are compiled ahead of time for this
 # machine's runtime identifier, so a fresh server starts sooner and answers at speed without a JIT warm-up.
-rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
 dotnet publish src/Server/CacheRegistry.Server.csproj --configuration Release --output "$out" -p:UseAppHost=false \
-  --runtime "$rid" --self-contained false -p:PublishReadyToRun=true
+  --use-current-runtime --self-contained false -p:PublishReadyToRun=true

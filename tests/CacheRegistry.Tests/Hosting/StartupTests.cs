@@ -69,7 +69,7 @@ public sealed class StartupTests(BackendInfrastructure infrastructure) : ServerT
 
         var version = await RunAsync(dll, ["--version"], new Dictionary<string, string>());
         Assert.Equal(0, version.ExitCode);
-        Assert.Matches(@"^CacheRegistry server \S+ \(commit [0-9a-f]{7,40}|unknown\)", version.Output.Trim());
+        Assert.Matches(@"^CacheRegistry server \S+ \(commit (?:[0-9a-f]{7,40}|unknown)\)$", version.Output.Trim());
 
         var bad = await RunAsync(dll, [], new Dictionary<string, string>
         {

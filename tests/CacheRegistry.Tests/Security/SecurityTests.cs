@@ -215,14 +215,6 @@ public sealed class SecurityTests(BackendInfrastructure infrastructure) : Server
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    private static async Task<string?> DetailOf(HttpResponseMessage response)
-    {
-        if (response.RequestMessage?.Method == HttpMethod.Head) return null;
-        return response.Content.Headers.ContentType?.MediaType == "text/plain"
-            ? await response.Content.ReadAsStringAsync()
-            : (await response.Content.ReadFromJsonAsync<ProblemBody>())?.Detail;
-    }
-
     private async Task<string> IssueAsync(params string[] scopes) => (await TestAuth.IssueAsync(Server, string.Join(' ', scopes), scopes)).Token;
 
     private async Task SeedTeamBAsync()
