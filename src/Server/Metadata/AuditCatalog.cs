@@ -27,13 +27,9 @@ public sealed class AuditCatalog
         var write = _writer.Begin();
         foreach (var e in events)
         {
-            // Absent values are NULL literals: raw SQL parameters cannot carry a typeless null on every provider.
-            var target = Truncate(e.Target, 512);
-            var ns = e.Namespace is null ? "NULL" : "{3}";
-            var targetValue = target is null ? "NULL" : "{4}";
-            write.Batch.Add(
-                "INSERT INTO audit_events (at, actor, action, \"namespace\", target, status) VALUES ({0}, {1}, {2}, " + ns + ", " + targetValue + ", {5})",
-                 _dialect.Time(e.At), Truncate(e.Actor, 256)!, Truncate(e.Action, 128)!, e.Namespace ?? "", target ?? "", e.Status);
+            write.Batch.Add("""
+                INSERT INTO audit_events (at, actor, action, "namespace", target, status) VALUES ({0}, {1}, {2}, {3}, {4}, {5})
+                """, _dialect.Time(e.At), Truncate(e.Actor, 256)!, Truncate(e.Action, 128)!, e.Namespace, Truncate(e.Target, 512), e.Status);
         }
         await _writer.CommitAsync(write, cancellationToken);
     }

@@ -124,13 +124,11 @@ public sealed class EntryCatalog
                   updated_at = excluded.updated_at, last_access_at = excluded.last_access_at
               """
             : "DO NOTHING";
-        // A null travels as SQL's NULL: raw SQL parameters carry no type to send a null with.
-        var metadataValue = metadata is null ? "NULL" : "{4}";
         write.Batch.Add($$"""
             INSERT INTO cache_entries ("namespace", kind, "key", value_digest, metadata, reference_count, created_at, updated_at, last_access_at, hit_count)
-            VALUES ({0}, {1}, {2}, {3}, {{metadataValue}}, {5}, {6}, {6}, {6}, 0)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6}, {6}, 0)
             ON CONFLICT ("namespace", kind, "key") {{onConflict}}
-            """, ns, kind, key, value.Hex, metadata ?? "", needs.Count, time);
+            """, ns, kind, key, value.Hex, metadata, needs.Count, time);
         write.OnCommitted(() => _presence.AddEntry(ns, kind, key));
         if (mode == EntryWriteMode.Overwrite)
         {

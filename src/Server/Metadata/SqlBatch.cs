@@ -23,7 +23,8 @@ internal sealed partial class SqlBatch
 
     public static string ParameterName(int index) => $"@p{index}";
 
-    public SqlBatch Add(string statement, params object[] arguments)
+    /// <remarks>A null argument is written as SQL's NULL: a raw SQL parameter carries no type to send a null with.</remarks>
+    public SqlBatch Add(string statement, params object?[] arguments)
     {
         // Only arguments the statement refers to become parameters, each once however often it is used.
         var names = new Dictionary<int, string>();
@@ -32,7 +33,12 @@ internal sealed partial class SqlBatch
             var index = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             if (!names.TryGetValue(index, out var name))
             {
-                name = arguments[index] is SqlList list ? string.Join(", ", list.Values.Select(Parameter)) : Parameter(arguments[index]);
+                name = arguments[index] switch
+                {
+                    null => "NULL",
+                    SqlList list => string.Join(", ", list.Values.Select(Parameter)),
+                    var value => Parameter(value),
+                };
                 names[index] = name;
             }
             return name;
