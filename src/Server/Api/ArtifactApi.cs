@@ -51,7 +51,10 @@ public static class ArtifactApi
         routes.MapGet(ApiRoutes.Upload, async (HttpContext context, string id, RequestScope scope, UploadSessions sessions) =>
             Results.Ok(await sessions.GetAsync(scope.RequiredNamespace, id, context.RequestAborted))).RequireWrite();
         routes.MapPut(ApiRoutes.UploadPart, async (HttpContext context, string id, int number, RequestScope scope, UploadSessions sessions) =>
-            Results.Ok(await sessions.PutPartAsync(scope.RequiredNamespace, id, number, context.Request.Body, context.RequestAborted))).RequireWrite();
+        {
+            await using var body = Observability.WireBytes.Incoming(context);
+            return Results.Ok(await sessions.PutPartAsync(scope.RequiredNamespace, id, number, body, context.RequestAborted));
+        }).RequireWrite();
         routes.MapPost(ApiRoutes.UploadComplete, async (HttpContext context, string id, RequestScope scope, UploadSessions sessions) =>
         {
             var request = await JsonBody.ReadAsync<CompleteUploadRequest>(context);
