@@ -26,6 +26,7 @@ public sealed record EntryWritePlan(StoredBlob? ValueBlob, bool ValueGranted, Ex
 public sealed class EntryCatalog
 {
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+    private static readonly EntryWritePlan NothingStored = new(null, false, null);
 
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
@@ -88,6 +89,9 @@ public sealed class EntryCatalog
     /// </summary>
     public async Task<EntryWritePlan> PlanWriteAsync(EntryAddress address, Sha256Digest value, CancellationToken cancellationToken)
     {
+        // A new key with new content (a build's outputs): no query. Were the blob stored for another
+        // namespace after all, storing it again finds the stored copy and keeps that one (BlobWriter).
+        if (!value.IsEmpty && !_presence.MayHoldEntry(address) && !_presence.MayHoldBlob(address.Namespace, value)) return NothingStored;
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var row = (await db.Database.SqlQueryRaw<WritePlanRow>("""
             SELECT b.storage_key AS "ValueKey", b.size AS "ValueSize", b.stored_size AS "ValueStoredSize", b.encoding AS "ValueEncoding",

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 
 namespace CacheRegistry.Server.Metadata;
@@ -7,19 +9,21 @@ namespace CacheRegistry.Server.Metadata;
 /// order. Each statement uses {0}, {1}… for its own arguments; a <see cref="SqlList"/> argument
 /// expands to a comma-separated list of parameters, for IN (…).
 /// </summary>
-internal sealed partial class SqlBatch
+internal sealed class SqlBatch
 {
     private readonly StringBuilder _sql = new();
+    private readonly StringBuilder _namedSql = new();
     private readonly List<object> _parameters = [];
 
     public bool IsEmpty => _sql.Length == 0;
 
+    /// <summary>The statements with EF Core's placeholders ({0}, {1}…), for its raw SQL methods.</summary>
     public string Sql => _sql.ToString();
 
-    public IReadOnlyList<object> Parameters => _parameters;
-
     /// <summary>The statements with named parameters (@p0, @p1…), for running them on a plain ADO.NET command.</summary>
-    public string NamedSql => Placeholder().Replace(Sql, match => ParameterName(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+    public string NamedSql => _namedSql.ToString();
+
+    public IReadOnlyList<object> Parameters => _parameters;
 
     public static string ParameterName(int index) => $"@p{index}";
 
@@ -27,33 +31,82 @@ internal sealed partial class SqlBatch
     public SqlBatch Add(string statement, params object?[] arguments)
     {
         // Only arguments the statement refers to become parameters, each once however often it is used.
-        var names = new Dictionary<int, string>();
-        var text = Placeholder().Replace(statement, match =>
+        Span<int> first = arguments.Length <= 32 ? stackalloc int[arguments.Length] : new int[arguments.Length];
+        Span<int> count = arguments.Length <= 32 ? stackalloc int[arguments.Length] : new int[arguments.Length];
+        first.Fill(-1);
+        foreach (var piece in StatementTemplate.Of(statement).Pieces)
         {
-            var index = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            if (!names.TryGetValue(index, out var name))
+            _sql.Append(piece.Text);
+            _namedSql.Append(piece.Text);
+            if (piece.Argument < 0) continue;
+            var index = piece.Argument;
+            if (first[index] < 0)
             {
-                name = arguments[index] switch
+                first[index] = _parameters.Count;
+                switch (arguments[index])
                 {
-                    null => "NULL",
-                    SqlList list => string.Join(", ", list.Values.Select(Parameter)),
-                    var value => Parameter(value),
-                };
-                names[index] = name;
+                    case null: break;
+                    case SqlList list: _parameters.AddRange(list.Values); count[index] = list.Values.Count; break;
+                    case var value: _parameters.Add(value); count[index] = 1; break;
+                }
             }
-            return name;
-        });
-        _sql.Append(text.Trim().TrimEnd(';')).Append(";\n");
+            if (arguments[index] is null)
+            {
+                _sql.Append("NULL");
+                _namedSql.Append("NULL");
+                continue;
+            }
+            for (var i = 0; i < count[index]; i++)
+            {
+                if (i > 0)
+                {
+                    _sql.Append(", ");
+                    _namedSql.Append(", ");
+                }
+                var number = first[index] + i;
+                _sql.Append('{').Append(number.ToString(CultureInfo.InvariantCulture)).Append('}');
+                _namedSql.Append("@p").Append(number.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        _sql.Append(";\n");
+        _namedSql.Append(";\n");
         return this;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\{(\d+)\}")]
-    private static partial System.Text.RegularExpressions.Regex Placeholder();
-
-    private string Parameter(object value)
+    /// <summary>A statement split once into its text and its {n} placeholders (statements are mostly constants, parsed on every write before).</summary>
+    private sealed class StatementTemplate
     {
-        _parameters.Add(value);
-        return $"{{{_parameters.Count - 1}}}";
+        private const int MaxCached = 1024;
+        private static readonly ConcurrentDictionary<string, StatementTemplate> Cache = new(StringComparer.Ordinal);
+
+        public required (string Text, int Argument)[] Pieces { get; init; }
+
+        public static StatementTemplate Of(string statement)
+        {
+            if (Cache.TryGetValue(statement, out var template)) return template;
+            template = Parse(statement);
+            if (Cache.Count < MaxCached) Cache.TryAdd(statement, template);
+            return template;
+        }
+
+        private static StatementTemplate Parse(string statement)
+        {
+            var text = statement.Trim().TrimEnd(';');
+            var pieces = new List<(string, int)>();
+            var literalStart = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] != '{') continue;
+                var end = i + 1;
+                while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
+                if (end == i + 1 || end >= text.Length || text[end] != '}') continue;
+                pieces.Add((text[literalStart..i], int.Parse(text.AsSpan(i + 1, end - i - 1), CultureInfo.InvariantCulture)));
+                literalStart = end + 1;
+                i = end;
+            }
+            pieces.Add((text[literalStart..], -1));
+            return new StatementTemplate { Pieces = [.. pieces] };
+        }
     }
 }
 

@@ -87,9 +87,17 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         using var oneOff = pending.Batch.Parameters.Count > MaxPreparedParameters ? connection.CreateCommand() : null;
         if (oneOff is not null) oneOff.CommandText = pending.Batch.NamedSql;
         var command = oneOff ?? Prepared(connection, pending.Batch.NamedSql);
-        command.Parameters.Clear();
         var parameters = pending.Batch.Parameters;
-        for (var i = 0; i < parameters.Count; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[i]);
+        if (command.Parameters.Count == parameters.Count)
+        {
+            // A prepared command's parameters are named @p0, @p1… as before: only their values change.
+            for (var i = 0; i < parameters.Count; i++) command.Parameters[i].Value = parameters[i];
+        }
+        else
+        {
+            command.Parameters.Clear();
+            for (var i = 0; i < parameters.Count; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[i]);
+        }
         if (!pending.ReturnsValue)
         {
             command.ExecuteNonQuery();

@@ -70,7 +70,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                 // A small blob is written in place under its new, unique key: no staging file, no rename.
                 try
                 {
-                    using var handle = File.OpenHandle(target, FileMode.Create, FileAccess.Write);
+                    using var handle = OpenNew(target);
                     RandomAccess.Write(handle, bytes.Memory.Span, fileOffset: 0);
                 }
                 catch (IOException e) when (DiskErrors.IsDiskFull(e))
@@ -81,6 +81,21 @@ public sealed class FileSystemBlobStore : IBlobStore
                 break;
             default:
                 throw new ArgumentException($"unknown staged content {content.GetType().Name}", nameof(content));
+        }
+    }
+
+    // CreateNew: FileMode.Create truncates the new file, and on ext4 a truncated file's blocks are
+    // allocated synchronously when it is closed (auto_da_alloc), which made close(2) the costliest call
+    // of a small upload. Only an upload part sent again finds its key taken, and replaces its copy.
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenNew(string target)
+    {
+        try
+        {
+            return File.OpenHandle(target, FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            return File.OpenHandle(target, FileMode.Create, FileAccess.Write);
         }
     }
 
