@@ -24,7 +24,7 @@ public static class CacheRegistryClientServiceCollectionExtensions
             .AddRefitGeneratedClient<ICacheRegistryApi>(_ => RefitSettingsFor(), HttpClientName)
             .ConfigureHttpClient(client =>
             {
-                client.BaseAddress = options.Server.AbsoluteUri.EndsWith('/') ? options.Server : new Uri(options.Server.AbsoluteUri + "/");
+                client.BaseAddress = BaseAddressOf(options);
                 client.Timeout = Timeout.InfiniteTimeSpan; // blobs can be large; a slow transfer is not a failure
             })
             .ConfigurePrimaryHttpMessageHandler(() => TlsTrust.CreateHandler(options.CaBundlePath));
@@ -38,7 +38,25 @@ public static class CacheRegistryClientServiceCollectionExtensions
     internal static HttpClient CreateHttpClient(IServiceProvider provider) =>
         provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
 
-    private static RefitSettings RefitSettingsFor()
+    /// <summary>The same handlers as <see cref="AddCacheRegistryClient"/> gives its HttpClient (TLS trust, retries, token), without a service provider.</summary>
+    internal static HttpClient CreateStandaloneHttpClient(CacheClientOptions options)
+    {
+        HttpMessageHandler handler = TlsTrust.CreateHandler(options.CaBundlePath);
+        if (options.Token is { Length: > 0 } token) handler = new BearerTokenHandler(token) { InnerHandler = handler };
+        if (options.MaxRetries > 0)
+        {
+            var retry = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(RetryPolicy.For(options)).Build();
+            handler = new Microsoft.Extensions.Http.Resilience.ResilienceHandler(retry) { InnerHandler = handler };
+        }
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }; // blobs can be large; a slow transfer is not a failure
+        client.BaseAddress = BaseAddressOf(options);
+        return client;
+    }
+
+    private static Uri BaseAddressOf(CacheClientOptions options) =>
+        options.Server.AbsoluteUri.EndsWith('/') ? options.Server : new Uri(options.Server.AbsoluteUri + "/");
+
+    internal static RefitSettings RefitSettingsFor()
     {
         var settings = RefitSettings.ForJsonContext(CacheApiJsonContext.Default);
         settings.ExceptionFactory = ServerErrors.ToExceptionAsync;
