@@ -45,7 +45,7 @@ public static class ServerHost
         app.UseExceptionHandler();
         app.UseMiddleware<RequestScopeMiddleware>(); // the namespace and protocol, once, for everything below
         app.UseDashboardSessions(); // on dashboard pages, the session cookie's token is the bearer token
-        app.UseAuthentication();
+        app.UseCacheAuthentication();
         app.UseCacheRateLimiting();
         app.UseAuthorization();
         app.UseMiddleware<AuditMiddleware>();

@@ -65,6 +65,14 @@ public static class AuthServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Authentication, for requests that present credentials: every scheme reads the Authorization
+    /// header, and without one each answers "no result" after being built for the request (a tenth of
+    /// an anonymous miss's CPU). The caller is then anonymous either way.
+    /// </summary>
+    public static IApplicationBuilder UseCacheAuthentication(this IApplicationBuilder app) =>
+        app.UseWhen(context => context.Request.Headers.Authorization.Count > 0, credentials => credentials.UseAuthentication());
+
     private static string SchemeFor(HttpContext context, AuthOptions auth)
     {
         var token = Credentials.TokenOf(context.Request);

@@ -32,5 +32,10 @@ public sealed class RevocationRefreshService(RevocationList revocations, IOption
 
     protected override TimeSpan Interval => options.Value.RevocationRefreshInterval;
 
+    // A revoked token is refused from the first request on.
+    protected override Task PrepareAsync(CancellationToken cancellationToken) => revocations.ReloadAsync(cancellationToken);
+
+    protected override bool RunsAtStart => false;
+
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => revocations.ReloadAsync(cancellationToken);
 }

@@ -23,9 +23,11 @@ public sealed class ChangeFeedService(ChangeLog changes, LookupCache lookups, IL
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
 
+    // Nothing is cached before the server serves: start from the newest change.
+    protected override async Task PrepareAsync(CancellationToken cancellationToken) => _lastId = await changes.LatestIdAsync(cancellationToken);
+
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        // Nothing is cached before the first read: start from the newest change.
         _lastId ??= await changes.LatestIdAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         foreach (var stale in _gaps.Where(g => now - g.Value > GapPatience).Select(g => g.Key).ToList()) _gaps.Remove(stale);

@@ -2,7 +2,8 @@ namespace CacheRegistry.Server.Background;
 
 /// <summary>
 /// Runs a piece of work every <see cref="Interval"/> (and at start, unless <see cref="RunsAtStart"/> is
-/// false) until the host stops. A failed run is retried on schedule; a run of failures (a database that
+/// false) until the host stops. The first run goes beside the server's start, never in front of it;
+/// what must be done before the server serves belongs in <see cref="PrepareAsync"/>. A failed run is retried on schedule; a run of failures (a database that
 /// is down) is logged once when it starts and once when it ends, not on every try.
 /// </summary>
 public abstract class PeriodicService(ILogger logger) : BackgroundService
@@ -18,12 +19,22 @@ public abstract class PeriodicService(ILogger logger) : BackgroundService
 
     protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
+    /// <summary>Work the host's start waits for, before the server serves (the periodic runs begin after it).</summary>
+    protected virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (IsEnabled) await PrepareAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     /// <summary>Work to finish while the host shuts down (after the last run).</summary>
     protected virtual Task OnStoppingAsync() => Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!IsEnabled) return;
+        await Task.Yield(); // BackgroundService runs this until its first yield inside the host's start
         using var timer = new PeriodicTimer(Interval);
         try
         {

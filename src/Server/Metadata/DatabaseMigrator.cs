@@ -23,7 +23,10 @@ public sealed class DatabaseMigrator
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         if (exclusive && db.Database.IsSqlite()) await ClearStaleSqliteLockAsync(db, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0) _logger.LogInformation("Applying migrations: {Migrations}", string.Join(", ", pending));
+        // Up to date (every start but the first after an upgrade): MigrateAsync would take the migration
+        // lock and compare the whole model with its snapshot, half a second of a start for nothing.
+        if (pending.Count == 0) return;
+        _logger.LogInformation("Applying migrations: {Migrations}", string.Join(", ", pending));
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {

@@ -25,8 +25,10 @@ public static class TelemetryServiceCollectionExtensions
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(CacheMetrics.MeterName)
-                    .AddAspNetCoreInstrumentation()
+                // ASP.NET Core's request latency and Kestrel's connections; not its per-request counters of
+                // routing, authentication and authorization, which cost every request and say less than
+                // cacheregistry.requests and cacheregistry.errors.
+                metrics.AddMeter(CacheMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
                     .AddHttpClientInstrumentation()
                     // Every scrape sees the latest counts (the default caches them for 300 ms).
                     .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);

@@ -10,6 +10,9 @@ public static partial class PrometheusText
     public static double Value(string scrape, string selector) =>
         Series(scrape, selector).Select(s => s.Value).DefaultIfEmpty(0).First();
 
+    /// <summary>The sum of every series matching <paramref name="selector"/> (those of one label, over all the others).</summary>
+    public static double Sum(string scrape, string selector) => Series(scrape, selector).Sum(s => s.Value);
+
     public static bool Has(string scrape, string selector) => Series(scrape, selector).Any();
 
     private static IEnumerable<(IReadOnlyDictionary<string, string> Labels, double Value)> Series(string scrape, string selector)

@@ -19,8 +19,6 @@ public sealed class CacheMetrics
         Lookups = meter.CreateCounter<long>("cacheregistry.lookups", description: "Cache lookups by protocol, namespace and result (hit or miss)");
         Writes = meter.CreateCounter<long>("cacheregistry.writes", description: "Blobs and entries written, by protocol and namespace");
         Requests = meter.CreateCounter<long>("cacheregistry.requests", description: "HTTP requests by protocol, method and status class");
-        RequestDuration = meter.CreateHistogram<double>("cacheregistry.request.duration", unit: "s", description: "HTTP request latency in seconds, by protocol",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         WireBytes = meter.CreateCounter<long>("cacheregistry.wire", unit: "By", description: "Bytes received and sent over HTTP, by protocol and direction");
         StoredBytes = meter.CreateCounter<long>("cacheregistry.stored", unit: "By", description: "Bytes written to and read from blob storage, by direction");
         Errors = meter.CreateCounter<long>("cacheregistry.errors", description: "Refused or failed requests, by kind (status code)");
@@ -37,8 +35,6 @@ public sealed class CacheMetrics
     public Counter<long> Writes { get; }
 
     public Counter<long> Requests { get; }
-
-    public Histogram<double> RequestDuration { get; }
 
     public Counter<long> WireBytes { get; }
 
