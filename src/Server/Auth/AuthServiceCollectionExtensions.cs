@@ -70,8 +70,16 @@ public static class AuthServiceCollectionExtensions
     /// header, and without one each answers "no result" after being built for the request (a tenth of
     /// an anonymous miss's CPU). The caller is then anonymous either way.
     /// </summary>
-    public static IApplicationBuilder UseCacheAuthentication(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseCacheAuthentication(this IApplicationBuilder app)
+    {
         app.UseWhen(context => context.Request.Headers.Authorization.Count > 0, credentials => credentials.UseAuthentication());
+        // UseAuthentication marks only the branch's builder; unmarked, WebApplication would add authentication
+        // for every request at the start of the pipeline (AuthAppBuilderExtensions' key).
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        return app;
+    }
+
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
     private static string SchemeFor(HttpContext context, AuthOptions auth)
     {
