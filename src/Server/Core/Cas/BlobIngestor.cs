@@ -12,8 +12,9 @@ namespace CacheRegistry.Server.Core.Cas;
 
 /// <summary>
 /// Reads an upload once, streaming: hashes the uncompressed content, enforces the size limit and, when
-/// asked, keeps it, zstd-compressed unless its first block shows compression does not pay: a body that
-/// fits in one read block in that block's pooled buffer, a larger one in a staged file. Nothing is
+/// asked, keeps it, zstd-compressed unless it is smaller than 4 KiB or its first block shows compression
+/// does not pay: a body that fits in one read block in that block's pooled buffer, a larger one in a
+/// staged file. Nothing is
 /// committed here; the caller verifies the digest and then commits or disposes the result.
 /// </summary>
 public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOptions> compression)
@@ -22,6 +23,10 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
 
     // Content whose first block compresses to more than this fraction is stored as it is.
     private const double IncompressibleRatio = 0.97;
+
+    // Nor is content this small: a file takes at least one 4 KiB block on the filesystems we run on, so
+    // compressing it saves no space, and it costs every upload of a build's many small outputs.
+    private const int CompressedFrom = 4096;
 
     /// <param name="keepContent">False when the blob is stored already: only hash, write nothing.</param>
     /// <param name="scanner">Also shown the uncompressed content, for callers that look inside it.</param>
@@ -96,6 +101,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     /// <summary>The small body compressed, when that pays, else the buffer itself (which the result then owns).</summary>
     private (StagedBytes Content, BlobEncoding Encoding) KeepSmall(byte[] buffer, int length)
     {
+        if (length < CompressedFrom) return (new StagedBytes(buffer, length), BlobEncoding.Identity);
         var limit = (int)(length * IncompressibleRatio);
         var compressed = ArrayPool<byte>.Shared.Rent(Math.Max(limit, 1));
         if (length > 0 && ZstdBlock.TryCompress(buffer.AsSpan(0, length), compressed.AsSpan(0, limit), compression.Value.Level, out var written))
