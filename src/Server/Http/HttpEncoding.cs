@@ -14,6 +14,7 @@ public static class HttpEncoding
 {
     public static bool AcceptsZstd(HttpRequest request)
     {
+        if (request.Headers.AcceptEncoding.Count == 0) return false;
         if (!StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding, out var encodings)) return false;
         return encodings.Any(e => e.Value.Equals(Zstd.ContentEncoding, StringComparison.OrdinalIgnoreCase) && e.Quality is null or > 0);
     }
@@ -67,8 +68,27 @@ public static class HttpEncoding
             return;
         }
         SetContentHeaders(response, content.Length, content.Encoding);
-        await content.Stream.CopyToAsync(response.Body, context.RequestAborted);
+        if (content.IsLocal && content.Length <= SmallLocalBody) await WriteSmallLocalAsync(content, response.BodyWriter, context.RequestAborted);
+        else await content.Stream.CopyToAsync(response.Body, context.RequestAborted);
         Observability.WireBytes.Outgoing(context, content.Length);
+    }
+
+    private const int SmallLocalBody = 64 * 1024;
+
+    // Read synchronously into the response's own buffers: no asynchronous file read (a thread-pool hop
+    // per read on Linux) and no copy buffer. Large or remote content streams with CopyToAsync.
+    private static async Task WriteSmallLocalAsync(BlobContent content, System.IO.Pipelines.PipeWriter body, CancellationToken cancellationToken)
+    {
+        var remaining = content.Length;
+        while (remaining > 0)
+        {
+            var span = body.GetSpan((int)Math.Min(remaining, 4096));
+            var read = content.Stream.Read(span[..(int)Math.Min(remaining, span.Length)]);
+            if (read == 0) break;
+            body.Advance(read);
+            remaining -= read;
+        }
+        await body.FlushAsync(cancellationToken);
     }
 
     private static void SetContentHeaders(HttpResponse response, long length, BlobEncoding encoding)

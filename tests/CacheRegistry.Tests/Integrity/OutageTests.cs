@@ -70,6 +70,8 @@ public sealed class OutageTests : IAsyncLifetime
         await WaitUntilAsync(async () => (await _server.Http.GetFromJsonAsync<List<AuditRecord>>("api/v1/audit?actor=outage-test"))!.Count == 1,
             "the audit record written after the outage");
 
+        // The recovery is noticed by the outage probe, every two seconds.
+        await WaitUntilAsync(() => Task.FromResult(_server.Log.Any(l => l.Contains("The database is back"))), "the recovery logged");
         Assert.Single(_server.Log, l => l.Contains("The database is not available"));
         Assert.Single(_server.Log, l => l.Contains("The database is back"));
         Assert.DoesNotContain(_server.Log, l => l.Contains("Exception]")); // no stack traces, no exception per request

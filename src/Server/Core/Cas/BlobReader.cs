@@ -5,8 +5,8 @@ using CacheRegistry.Server.Metadata;
 
 namespace CacheRegistry.Server.Core.Cas;
 
-/// <summary>Content ready to send: the stream, its length and its encoding on the wire.</summary>
-public sealed record BlobContent(Stream Stream, long Length, BlobEncoding Encoding) : IAsyncDisposable
+/// <summary>Content ready to send: the stream, its length, its encoding on the wire, and whether it is read from a local file (<see cref="OpenedObject.IsLocal"/>).</summary>
+public sealed record BlobContent(Stream Stream, long Length, BlobEncoding Encoding, bool IsLocal = false) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => Stream.DisposeAsync();
 }
@@ -27,7 +27,7 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
     /// <summary>The content, or null when storage has lost the object (a miss for the client).</summary>
     public async Task<BlobContent?> OpenAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken)
     {
-        if (blob.Size == 0 || blob.Key is not { } key) return new BlobContent(Stream.Null, 0, BlobEncoding.Identity);
+        if (blob.Size == 0 || blob.Key is not { } key) return new BlobContent(Stream.Null, 0, BlobEncoding.Identity, IsLocal: true);
 
         var opened = await store.OpenReadAsync(key, cancellationToken);
         if (opened is null || opened.Length != blob.StoredSize)
@@ -41,9 +41,9 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
         var (length, encoding) = Describe(blob, clientAcceptsZstd);
         if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
         {
-            return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding);
+            return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding, opened.IsLocal);
         }
-        return new BlobContent(opened.Content, length, encoding);
+        return new BlobContent(opened.Content, length, encoding, opened.IsLocal);
     }
 
     /// <summary>Whether a read would find the object (what HEAD answers, without reading it).</summary>

@@ -3,8 +3,12 @@ namespace CacheRegistry.Server.Core.Storage;
 /// <summary>A listed object: its key (relative to the store), size and last modification.</summary>
 public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
 
-/// <summary>An opened object: its bytes and its length as the store reports it.</summary>
-public sealed record OpenedObject(Stream Content, long Length) : IAsyncDisposable
+/// <summary>
+/// An opened object: its bytes and its length as the store reports it. <paramref name="IsLocal"/>: the
+/// bytes come from a local file (the page cache, usually), so a small object is cheaper to read
+/// synchronously than through an asynchronous read, which .NET runs on another thread.
+/// </summary>
+public sealed record OpenedObject(Stream Content, long Length, bool IsLocal = false) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => Content.DisposeAsync();
 }

@@ -27,7 +27,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             var file = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
                 bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult<OpenedObject?>(new OpenedObject(file, file.Length));
+            return Task.FromResult<OpenedObject?>(new OpenedObject(file, file.Length, IsLocal: true));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
