@@ -66,6 +66,23 @@ public sealed class CacheServerContractTests(BackendInfrastructure infrastructur
     }
 
     [BackendFact]
+    public async Task Blobs_under_4_KiB_are_stored_as_they_are_even_when_compressible()
+    {
+        var small = TestData.Compressible(4095);
+        var large = TestData.Compressible(4096);
+        await PutAsync(small);
+        await PutAsync(large);
+
+        var smallInfo = await Http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{TestData.Digest(small)}");
+        Assert.Equal("identity", smallInfo!.Encoding);
+        Assert.Equal(small.Length, smallInfo.StoredSize);
+        var largeInfo = await Http.GetFromJsonAsync<BlobInfo>($"api/v1/blobs/{TestData.Digest(large)}");
+        Assert.Equal("zstd", largeInfo!.Encoding);
+        Assert.Equal(small, await Http.GetByteArrayAsync($"cas/{TestData.Digest(small)}"));
+        Assert.Equal(large, await Http.GetByteArrayAsync($"cas/{TestData.Digest(large)}"));
+    }
+
+    [BackendFact]
     public async Task Incompressible_blobs_are_stored_uncompressed_and_compressible_ones_compressed()
     {
         var random = TestData.Random(200_000);
