@@ -18,7 +18,7 @@ public sealed class AccessResultHandler(ErrorResponses errors) : IAuthorizationM
             await next(context);
             return;
         }
-        var refusal = AccessHandler.RefusalOf(context) ?? new AccessDecision(AccessOutcome.Forbidden, "not allowed");
+        var refusal = CachePolicyEvaluator.RefusalOf(context) ?? new AccessDecision(AccessOutcome.Forbidden, "not allowed");
         var status = refusal.Outcome == AccessOutcome.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
         await errors.WriteAsync(context, status, refusal.Reason ?? "not allowed", context.RequestAborted);
     }

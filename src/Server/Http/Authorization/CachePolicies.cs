@@ -1,5 +1,8 @@
+using System.Security.Claims;
 using CacheRegistry.Server.Auth;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CacheRegistry.Server.Http.Authorization;
 
@@ -18,9 +21,11 @@ public static class CachePolicies
 
     public static IServiceCollection AddCacheAuthorization(this IServiceCollection services)
     {
-        services.AddSingleton<IAuthorizationHandler, AccessHandler>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AccessResultHandler>();
-        return services.AddAuthorization(options =>
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessResultHandler>();
+        services.AddAuthorization();
+        // Replaces ASP.NET Core's (transient, resolved for every request).
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, CachePolicyEvaluator>());
+        return services.Configure<AuthorizationOptions>(options =>
         {
             options.AddPolicy(Read, Policy(new NamespaceRequirement(CachePermission.Read)));
             options.AddPolicy(Write, Policy(new NamespaceRequirement(CachePermission.Write)));
@@ -49,14 +54,39 @@ public static class CachePolicies
     public static TBuilder RequireSignedIn<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(SignedIn);
 }
 
+/// <summary>A requirement of the cache's own policies, decided by <see cref="CachePolicyEvaluator"/> with the rule every door uses.</summary>
+public abstract record CacheRequirement : IAuthorizationRequirement
+{
+    /// <param name="rejectedToken">Why a presented token was rejected, if one was.</param>
+    public abstract AccessDecision Decide(NamespaceAccess access, HttpContext http, ClaimsPrincipal user, Exception? rejectedToken);
+}
+
 /// <summary>A permission on the request's namespace.</summary>
-public sealed record NamespaceRequirement(CachePermission Permission) : IAuthorizationRequirement;
+public sealed record NamespaceRequirement(CachePermission Permission) : CacheRequirement
+{
+    public override AccessDecision Decide(NamespaceAccess access, HttpContext http, ClaimsPrincipal user, Exception? rejectedToken) =>
+        access.Decide(user, rejectedToken, RequestScope.Of(http).RequiredNamespace, Permission);
+}
 
 /// <summary>Admin on every namespace.</summary>
-public sealed record OperatorRequirement : IAuthorizationRequirement;
+public sealed record OperatorRequirement : CacheRequirement
+{
+    public override AccessDecision Decide(NamespaceAccess access, HttpContext http, ClaimsPrincipal user, Exception? rejectedToken) =>
+        access.DecideOperator(user, rejectedToken);
+}
 
 /// <summary>Any valid credentials.</summary>
-public sealed record SignedInRequirement : IAuthorizationRequirement;
+public sealed record SignedInRequirement : CacheRequirement
+{
+    public override AccessDecision Decide(NamespaceAccess access, HttpContext http, ClaimsPrincipal user, Exception? rejectedToken) =>
+        access.DecideSignedIn(user, rejectedToken);
+}
 
-/// <summary>The fallback for an endpoint that declares no authorization: never met.</summary>
-public sealed record UndeclaredRequirement : IAuthorizationRequirement;
+/// <summary>The fallback for an endpoint that declares no authorization: never met. (No endpoint at all: routing answers 404.)</summary>
+public sealed record UndeclaredRequirement : CacheRequirement
+{
+    private static readonly AccessDecision Undeclared = new(AccessOutcome.Forbidden, "this endpoint does not declare who may call it");
+
+    public override AccessDecision Decide(NamespaceAccess access, HttpContext http, ClaimsPrincipal user, Exception? rejectedToken) =>
+        http.GetEndpoint() is null ? AccessDecision.Allowed : Undeclared;
+}
