@@ -1,3 +1,4 @@
+using System.Globalization;
 using CacheRegistry.Server.Core.Access;
 using CacheRegistry.Server.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,6 +12,8 @@ namespace CacheRegistry.Server.Observability;
 /// </summary>
 public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics metrics)
 {
+    private static readonly string[] StatusCodes = Enumerable.Range(0, 600).Select(code => code.ToString(CultureInfo.InvariantCulture)).ToArray();
+
     public async Task InvokeAsync(HttpContext context)
     {
         try
@@ -19,11 +22,11 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
         }
         finally
         {
-            var protocol = new KeyValuePair<string, object?>("protocol", context.Features.Get<RequestScope>()?.Protocol ?? "other");
-            context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(protocol);
+            var protocol = context.Features.Get<RequestScope>()?.Protocol ?? "other";
+            context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new("protocol", protocol));
             var status = context.Response.StatusCode;
-            metrics.Requests.Add(1, protocol, new("method", context.Request.Method), new("status", StatusClass(status)));
-            if (status >= 400) metrics.Errors.Add(1, protocol, new("kind", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            metrics.Requests.Add(1, protocol, context.Request.Method, StatusClass(status));
+            if (status >= 400) metrics.Errors.Add(1, protocol, status < StatusCodes.Length ? StatusCodes[status] : status.ToString(CultureInfo.InvariantCulture));
         }
     }
 

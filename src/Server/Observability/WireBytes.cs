@@ -16,8 +16,7 @@ public static class WireBytes
     private static void Record(HttpContext context, string direction, long bytes)
     {
         if (bytes <= 0) return;
-        context.RequestServices.GetRequiredService<CacheMetrics>().WireBytes.Add(bytes,
-            new("protocol", context.Features.Get<RequestScope>()?.Protocol ?? "other"), new("direction", direction));
+        context.RequestServices.GetRequiredService<CacheMetrics>().WireBytes.Add(bytes, context.Features.Get<RequestScope>()?.Protocol ?? "other", direction);
     }
 
     public sealed class CountedBody(HttpContext context, Stream inner) : ReadOnlyStream

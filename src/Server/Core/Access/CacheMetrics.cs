@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 
 namespace CacheRegistry.Server.Core.Access;
 
-/// <summary>The server's instruments, all on one meter (what /metrics and an OTLP exporter publish).</summary>
+/// <summary>
+/// The server's instruments, all on one meter (what /metrics and an OTLP exporter publish). The counters
+/// are <see cref="Tally"/>s, published as observable counters.
+/// </summary>
 public sealed class CacheMetrics
 {
     public const string MeterName = "CacheRegistry";
@@ -16,35 +19,38 @@ public sealed class CacheMetrics
         meter.CreateObservableGauge("cacheregistry.storage.objects",
             () => usage.ByNamespace.Values.Select(u => new Measurement<long>(u.Blobs, new KeyValuePair<string, object?>("namespace", u.Namespace))),
             description: "Blobs visible per namespace");
-        Lookups = meter.CreateCounter<long>("cacheregistry.lookups", description: "Cache lookups by protocol, namespace and result (hit or miss)");
-        Writes = meter.CreateCounter<long>("cacheregistry.writes", description: "Blobs and entries written, by protocol and namespace");
-        Requests = meter.CreateCounter<long>("cacheregistry.requests", description: "HTTP requests by protocol, method and status class");
-        WireBytes = meter.CreateCounter<long>("cacheregistry.wire", unit: "By", description: "Bytes received and sent over HTTP, by protocol and direction");
-        StoredBytes = meter.CreateCounter<long>("cacheregistry.stored", unit: "By", description: "Bytes written to and read from blob storage, by direction");
-        Errors = meter.CreateCounter<long>("cacheregistry.errors", description: "Refused or failed requests, by kind (status code)");
-        Evictions = meter.CreateCounter<long>("cacheregistry.evictions", description: "Blobs and entries removed by garbage collection, by namespace and reason");
-        GcPasses = meter.CreateCounter<long>("cacheregistry.gc.passes", description: "Garbage collection passes run");
-        AuditDropped = meter.CreateCounter<long>("cacheregistry.audit.dropped", description: "Audit records dropped because the queue of records waiting for the database was full");
-        Meter = meter;
+        Tally Counter(string name, string? unit, string description, params string[] tagNames)
+        {
+            var tally = new Tally(name, unit, description, tagNames);
+            meter.CreateObservableCounter(name, tally.Measurements, unit, description);
+            return tally;
+        }
+        Lookups = Counter("cacheregistry.lookups", null, "Cache lookups by protocol, namespace and result (hit or miss)", "protocol", "namespace", "result");
+        Writes = Counter("cacheregistry.writes", null, "Blobs and entries written, by protocol and namespace", "protocol", "namespace");
+        Requests = Counter("cacheregistry.requests", null, "HTTP requests by protocol, method and status class", "protocol", "method", "status");
+        WireBytes = Counter("cacheregistry.wire", "By", "Bytes received and sent over HTTP, by protocol and direction", "protocol", "direction");
+        StoredBytes = Counter("cacheregistry.stored", "By", "Bytes written to and read from blob storage, by direction", "direction");
+        Errors = Counter("cacheregistry.errors", null, "Refused or failed requests, by protocol and kind (status code)", "protocol", "kind");
+        Evictions = Counter("cacheregistry.evictions", null, "Blobs and entries removed by garbage collection, by namespace and reason", "namespace", "reason");
+        GcPasses = Counter("cacheregistry.gc.passes", null, "Garbage collection passes run");
+        AuditDropped = Counter("cacheregistry.audit.dropped", null, "Audit records dropped because the queue of records waiting for the database was full");
     }
 
-    public Meter Meter { get; }
+    public Tally Lookups { get; }
 
-    public Counter<long> Lookups { get; }
+    public Tally Writes { get; }
 
-    public Counter<long> Writes { get; }
+    public Tally Requests { get; }
 
-    public Counter<long> Requests { get; }
+    public Tally WireBytes { get; }
 
-    public Counter<long> WireBytes { get; }
+    public Tally StoredBytes { get; }
 
-    public Counter<long> StoredBytes { get; }
+    public Tally Errors { get; }
 
-    public Counter<long> Errors { get; }
+    public Tally Evictions { get; }
 
-    public Counter<long> Evictions { get; }
+    public Tally GcPasses { get; }
 
-    public Counter<long> GcPasses { get; }
-
-    public Counter<long> AuditDropped { get; }
+    public Tally AuditDropped { get; }
 }

@@ -1,43 +1,43 @@
-using System.Collections.Concurrent;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Server.Core.Namespaces;
 
 namespace CacheRegistry.Server.Core.Access;
 
 /// <summary>
-/// Lookups (hits and misses) and writes per protocol and namespace since the process started, kept in
-/// memory for the operator API and published through the <see cref="CacheMetrics"/> instruments; the
-/// keys of recent misses go to <see cref="RecentMisses"/>.
+/// Lookups (hits and misses) and writes per protocol and namespace since the process started, counted in
+/// the <see cref="CacheMetrics"/> tallies and read back for the operator API; the keys of recent misses
+/// go to <see cref="RecentMisses"/>.
 /// </summary>
 public sealed class CacheStatistics(CacheMetrics metrics, RecentMisses recentMisses)
 {
-    private readonly ConcurrentDictionary<(string Protocol, string Namespace), Counters> _counters = new();
+    private const string Hit = "hit";
+    private const string Miss = "miss";
 
     public void RecordLookup(string protocol, NamespaceName ns, bool hit, string key)
     {
         if (!hit) recentMisses.Record(protocol, ns, key);
-        var counters = _counters.GetOrAdd((protocol, ns.Value), _ => new Counters());
-        if (hit) Interlocked.Increment(ref counters.Hits);
-        else Interlocked.Increment(ref counters.Misses);
-        metrics.Lookups.Add(1, new("protocol", protocol), new("namespace", ns.Value), new("result", hit ? "hit" : "miss"));
+        metrics.Lookups.Add(1, protocol, ns.Value, hit ? Hit : Miss);
     }
 
-    public void RecordWrite(string protocol, NamespaceName ns)
+    public void RecordWrite(string protocol, NamespaceName ns) => metrics.Writes.Add(1, protocol, ns.Value);
+
+    public IReadOnlyList<ProtocolHitRate> Snapshot()
     {
-        Interlocked.Increment(ref _counters.GetOrAdd((protocol, ns.Value), _ => new Counters()).Writes);
-        metrics.Writes.Add(1, new("protocol", protocol), new("namespace", ns.Value));
-    }
-
-    public IReadOnlyList<ProtocolHitRate> Snapshot() =>
-        _counters.OrderBy(p => p.Key.Protocol).ThenBy(p => p.Key.Namespace)
-            .Select(p => new ProtocolHitRate(p.Key.Protocol, p.Key.Namespace,
-                Interlocked.Read(ref p.Value.Hits), Interlocked.Read(ref p.Value.Misses), Interlocked.Read(ref p.Value.Writes)))
+        var counts = new Dictionary<(string Protocol, string Namespace), (long Hits, long Misses, long Writes)>();
+        foreach (var (tags, total) in metrics.Lookups.Totals())
+        {
+            var series = (tags.First!, tags.Second!);
+            var c = counts.GetValueOrDefault(series);
+            counts[series] = tags.Third == Hit ? c with { Hits = c.Hits + total } : c with { Misses = c.Misses + total };
+        }
+        foreach (var (tags, total) in metrics.Writes.Totals())
+        {
+            var series = (tags.First!, tags.Second!);
+            var c = counts.GetValueOrDefault(series);
+            counts[series] = c with { Writes = c.Writes + total };
+        }
+        return counts.OrderBy(p => p.Key.Protocol).ThenBy(p => p.Key.Namespace)
+            .Select(p => new ProtocolHitRate(p.Key.Protocol, p.Key.Namespace, p.Value.Hits, p.Value.Misses, p.Value.Writes))
             .ToList();
-
-    private sealed class Counters
-    {
-        public long Hits;
-        public long Misses;
-        public long Writes;
     }
 }

@@ -37,7 +37,7 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
             return null;
         }
 
-        metrics.StoredBytes.Add(blob.StoredSize, new KeyValuePair<string, object?>("direction", "read"));
+        metrics.StoredBytes.Add(blob.StoredSize, "read");
         var (length, encoding) = Describe(blob, clientAcceptsZstd);
         if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
         {

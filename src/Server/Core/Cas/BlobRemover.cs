@@ -31,7 +31,7 @@ public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTra
             lookups.InvalidateBlob(ns, digest);
             lookups.InvalidateNamespace(ns);
         }
-        metrics.Evictions.Add(1, new("namespace", ns.Value), new("reason", reason));
+        metrics.Evictions.Add(1, ns.Value, reason);
         await DeleteIfUnheldAsync(digest, notAccessedSince, cancellationToken);
         return outcome;
     }

@@ -92,7 +92,7 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
     {
         var key = StorageKey.ForNewBlob(upload.Digest, upload.Encoding);
         await store.PutAsync(key, upload.Content!, cancellationToken);
-        metrics.StoredBytes.Add(upload.StoredSize, new KeyValuePair<string, object?>("direction", "write"));
+        metrics.StoredBytes.Add(upload.StoredSize, "write");
         var write = writer.Begin();
         catalog.Register(write, ns, new StoredBlob(upload.Digest, upload.Size, upload.StoredSize, upload.Encoding, key), clock.GetUtcNow());
         addToCommit?.Invoke(write);

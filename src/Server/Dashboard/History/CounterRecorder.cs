@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using CacheRegistry.Server.Core.Access;
 using CacheRegistry.Server.Metadata;
@@ -9,58 +8,55 @@ namespace CacheRegistry.Server.Dashboard.History;
 
 /// <summary>
 /// Counts, per minute, what the server's counters count (lookups, writes, requests, bytes, errors,
-/// evictions), in memory: it listens to this server's <see cref="CacheMetrics"/> instruments, so the
-/// request path gains one dictionary increment per measurement and no database work.
-/// <see cref="CounterHistory"/> takes the increases and writes them.
+/// evictions), in memory: every second it takes the increases of this server's <see cref="CacheMetrics"/>
+/// tallies, so the request path does no work for it at all. <see cref="CounterHistory"/> takes the
+/// per-minute increases and writes them.
 /// </summary>
 public sealed class CounterRecorder : IDisposable
 {
     /// <summary>Stands for the namespaces counted past the series bound.</summary>
     public const string OtherNamespaces = "(other)";
 
-    private readonly MeterListener _listener = new();
+    private static readonly TimeSpan CollectInterval = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<SeriesMinute, StrongBox<long>> _pending = new();
-    private readonly CacheMetrics _metrics;
+    private readonly (Tally Tally, Func<TagValues, string> Metric)[] _recorded;
+    private readonly Lock _collecting = new();
     private readonly TimeProvider _clock;
     private readonly int _maxSeries;
+    private readonly ITimer _collector;
 
     public CounterRecorder(CacheMetrics metrics, TimeProvider clock, IOptions<DashboardOptions> options)
     {
-        _metrics = metrics;
         _clock = clock;
         _maxSeries = options.Value.History.MaxSeries;
-        Instrument[] recorded = [metrics.Lookups, metrics.Writes, metrics.Requests, metrics.WireBytes, metrics.Errors, metrics.Evictions];
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (recorded.Contains(instrument)) listener.EnableMeasurementEvents(instrument);
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.Start();
+        _recorded =
+        [
+            (metrics.Lookups, tags => metrics.Lookups.ValueOf(tags, "result") == "hit" ? Metrics.Hits : Metrics.Misses),
+            (metrics.Writes, _ => Metrics.Writes),
+            (metrics.Requests, _ => Metrics.Requests),
+            (metrics.WireBytes, tags => metrics.WireBytes.ValueOf(tags, "direction") == "in" ? Metrics.BytesIn : Metrics.BytesOut),
+            (metrics.Errors, _ => Metrics.Errors),
+            (metrics.Evictions, _ => Metrics.Evictions),
+        ];
+        _collector = clock.CreateTimer(_ => Collect(), null, CollectInterval, CollectInterval);
     }
 
-    private void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>Adds the tallies' increases since the last collection to the current minute.</summary>
+    private void Collect()
     {
-        if (value == 0) return;
-        string protocol = "", ns = "", label = "", result = "", direction = "";
-        foreach (var (key, tag) in tags)
+        lock (_collecting)
         {
-            var text = tag as string ?? tag?.ToString() ?? "";
-            switch (key)
+            var minute = MinuteOf(_clock.GetUtcNow());
+            foreach (var (tally, metric) in _recorded)
             {
-                case "protocol": protocol = text; break;
-                case "namespace": ns = text; break;
-                case "result": result = text; break;
-                case "direction": direction = text; break;
-                case "status" or "kind" or "reason": label = text; break;
+                foreach (var (tags, increase) in tally.TakeIncreases())
+                {
+                    var label = tally.ValueOf(tags, "status") ?? tally.ValueOf(tags, "kind") ?? tally.ValueOf(tags, "reason") ?? "";
+                    Add(new SeriesMinute(minute, metric(tags), tally.ValueOf(tags, "protocol") ?? "", tally.ValueOf(tags, "namespace") ?? "", label), increase);
+                }
             }
         }
-        var metric = instrument == _metrics.Lookups ? (result == "hit" ? Metrics.Hits : Metrics.Misses)
-            : instrument == _metrics.Writes ? Metrics.Writes
-            : instrument == _metrics.Requests ? Metrics.Requests
-            : instrument == _metrics.WireBytes ? (direction == "in" ? Metrics.BytesIn : Metrics.BytesOut)
-            : instrument == _metrics.Errors ? Metrics.Errors
-            : Metrics.Evictions;
-        Add(new SeriesMinute(MinuteOf(_clock.GetUtcNow()), metric, protocol, ns, label), value);
     }
 
     private void Add(SeriesMinute series, long value)
@@ -76,6 +72,7 @@ public sealed class CounterRecorder : IDisposable
     /// <summary>Takes the increases counted so far (counting goes on meanwhile); past minutes are forgotten once taken.</summary>
     public IReadOnlyList<RollupDelta> Take()
     {
+        Collect();
         var current = MinuteOf(_clock.GetUtcNow());
         var taken = new List<RollupDelta>();
         foreach (var (series, box) in _pending)
@@ -94,12 +91,15 @@ public sealed class CounterRecorder : IDisposable
     }
 
     /// <summary>The increases not taken yet, without taking them.</summary>
-    public IReadOnlyList<RollupDelta> Peek() =>
-        _pending.Select(p => p.Key.ToDelta(Interlocked.Read(ref p.Value.Value))).Where(d => d.Value != 0).ToList();
+    public IReadOnlyList<RollupDelta> Peek()
+    {
+        Collect();
+        return _pending.Select(p => p.Key.ToDelta(Interlocked.Read(ref p.Value.Value))).Where(d => d.Value != 0).ToList();
+    }
 
     public static long MinuteOf(DateTimeOffset time) => time.ToUnixTimeSeconds() / 60;
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _collector.Dispose();
 
     private readonly record struct SeriesMinute(long Minute, string Metric, string Protocol, string Namespace, string Label)
     {

@@ -29,5 +29,5 @@ public sealed class ReapiCallLog(AuditLog audit, CacheMetrics metrics, TimeProvi
     }
 
     public void Failed(ServerCallContext context, StatusCode code) =>
-        metrics.Errors.Add(1, new KeyValuePair<string, object?>("protocol", "reapi"), new KeyValuePair<string, object?>("kind", $"grpc_{code}"));
+        metrics.Errors.Add(1, "reapi", $"grpc_{code}");
 }
