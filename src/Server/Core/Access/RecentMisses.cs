@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CacheRegistry.Server.Core.Namespaces;
 
 namespace CacheRegistry.Server.Core.Access;
@@ -8,30 +7,52 @@ public sealed record RecentMiss(DateTimeOffset At, string Namespace, string Prot
 
 /// <summary>
 /// The latest misses, in memory, until the dashboard's history service writes them to the database.
-/// Bounded: past <see cref="Capacity"/> the oldest are dropped (a storm of misses keeps its latest).
+/// Bounded: a ring of <see cref="Capacity"/>, so a storm of misses keeps its latest, and recording one
+/// is an interlocked increment and a store whatever the storm.
 /// </summary>
 public sealed class RecentMisses(TimeProvider clock)
 {
     public const int Capacity = 2000;
 
-    private readonly ConcurrentQueue<RecentMiss> _pending = new();
+    private readonly Slot?[] _ring = new Slot?[Capacity];
+    private readonly Lock _taking = new();
+    private long _recorded;
+    private long _taken;
 
     public void Record(string protocol, NamespaceName ns, string key)
     {
-        _pending.Enqueue(new RecentMiss(clock.GetUtcNow(), ns.Value, protocol, key.Length > 255 ? key[..255] : key));
-        while (_pending.Count > Capacity && _pending.TryDequeue(out _))
+        var sequence = Interlocked.Increment(ref _recorded) - 1;
+        _ring[sequence % Capacity] = new Slot(sequence, new RecentMiss(clock.GetUtcNow(), ns.Value, protocol, key.Length > 255 ? key[..255] : key));
+    }
+
+    /// <summary>What was recorded since the last call (at most the latest <see cref="Capacity"/>), oldest first.</summary>
+    public IReadOnlyList<RecentMiss> Take()
+    {
+        lock (_taking)
         {
+            var (misses, end) = Since(_taken);
+            _taken = end;
+            return misses;
         }
     }
 
-    /// <summary>What was recorded since the last call, oldest first.</summary>
-    public IReadOnlyList<RecentMiss> Take()
+    /// <summary>What is waiting to be written, without taking it.</summary>
+    public IReadOnlyList<RecentMiss> Peek()
     {
-        var taken = new List<RecentMiss>();
-        while (taken.Count < Capacity && _pending.TryDequeue(out var miss)) taken.Add(miss);
-        return taken;
+        lock (_taking) return Since(_taken).Misses;
     }
 
-    /// <summary>What is waiting to be written, without taking it.</summary>
-    public IReadOnlyList<RecentMiss> Peek() => _pending.ToArray();
+    // A slot still holding an older lap's miss (its writer has not stored yet) is skipped, not shown twice.
+    private (List<RecentMiss> Misses, long End) Since(long taken)
+    {
+        var end = Interlocked.Read(ref _recorded);
+        var misses = new List<RecentMiss>();
+        for (var sequence = Math.Max(taken, end - Capacity); sequence < end; sequence++)
+        {
+            if (Volatile.Read(ref _ring[sequence % Capacity]) is { } slot && slot.Sequence == sequence) misses.Add(slot.Miss);
+        }
+        return (misses, end);
+    }
+
+    private sealed record Slot(long Sequence, RecentMiss Miss);
 }
