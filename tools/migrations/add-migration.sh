@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Adds a migration named $1 for both database providers (SQLite and PostgreSQL).
+# Adds a migration named $1 for both database providers (SQLite and PostgreSQL), and regenerates each
+# provider's compiled model (Metadata/CompiledModels), which the server runs on: building the model at
+# start took a fifth of a second (tests/CacheRegistry.Tests/Unit/CompiledModelTests fails while a compiled model is stale).
 #
 # EF Core Design needs Mono.TextTemplating and Microsoft.VisualStudio.SolutionPersistence, which the
 # partial NuGet copy on our machines lacks. Neither is used when generating migrations (T4 templates
@@ -31,4 +33,9 @@ for pair in SqliteCacheDbContext:Sqlite PostgresCacheDbContext:PostgreSQL; do
     --project src/Server/CacheRegistry.Server.csproj \
     --startup-project tools/migrations/Migrations.Design.csproj \
     --context "${pair%%:*}" --output-dir "Metadata/Migrations/${pair##*:}"
+  dotnet ef dbcontext optimize \
+    --project src/Server/CacheRegistry.Server.csproj \
+    --startup-project tools/migrations/Migrations.Design.csproj \
+    --context "${pair%%:*}" --output-dir "Metadata/CompiledModels/${pair##*:}" \
+    --namespace "CacheRegistry.Server.Metadata.CompiledModels.${pair##*:}"
 done
