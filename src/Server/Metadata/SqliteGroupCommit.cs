@@ -119,7 +119,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
-        Execute(connection, "PRAGMA foreign_keys = ON; " + SqliteConnectionSettings.Pragmas);
+        // Nearly every write goes through this connection: a 16 MiB page cache keeps the indexes' pages it
+        // inserts into, and checkpoints every 4,000 pages (SQLite: 1,000) copy a page changed by many
+        // commits once.
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000; " + SqliteConnectionSettings.Pragmas);
         return _connection = connection;
     }
 
