@@ -67,7 +67,6 @@ internal abstract class CacheDbContext(DbContextOptions options) : DbContext(opt
             entry.Property(e => e.Namespace).HasMaxLength(64);
             entry.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
             entry.Property(e => e.Key).HasMaxLength(CacheEntry.MaxKeyLength);
-            entry.HasIndex(e => e.ValueDigest);
             entry.HasIndex(e => e.LastAccessAt);
         });
         model.Entity<EntryReference>(reference =>

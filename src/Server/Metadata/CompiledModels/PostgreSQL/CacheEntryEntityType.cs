@@ -21,7 +21,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
                 typeof(CacheEntry),
                 baseEntityType,
                 propertyCount: 10,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 1,
                 keyCount: 1);
 
             var @namespace = runtimeEntityType.AddProperty(
@@ -124,9 +124,6 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
 
             var index = runtimeEntityType.AddIndex(
                 new[] { lastAccessAt });
-
-            var index0 = runtimeEntityType.AddIndex(
-                new[] { valueDigest });
 
             return runtimeEntityType;
         }

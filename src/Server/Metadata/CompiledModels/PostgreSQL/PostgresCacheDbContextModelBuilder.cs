@@ -12,7 +12,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
     public partial class PostgresCacheDbContextModel
     {
         private PostgresCacheDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("de7f7dcd-c2a0-434d-8fd6-d547da8c1486"), entityTypeCount: 18)
+            : base(skipDetectChanges: false, modelId: new Guid("06894699-4f7f-45a6-8b60-56d8126a6525"), entityTypeCount: 18)
         {
         }
 

@@ -21,7 +21,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
                 typeof(CacheEntry),
                 baseEntityType,
                 propertyCount: 10,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 1,
                 keyCount: 1);
 
             var @namespace = runtimeEntityType.AddProperty(
@@ -117,9 +117,6 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
 
             var index = runtimeEntityType.AddIndex(
                 new[] { lastAccessAt });
-
-            var index0 = runtimeEntityType.AddIndex(
-                new[] { valueDigest });
 
             return runtimeEntityType;
         }

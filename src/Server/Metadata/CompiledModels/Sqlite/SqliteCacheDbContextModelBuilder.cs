@@ -11,7 +11,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
     public partial class SqliteCacheDbContextModel
     {
         private SqliteCacheDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("2dc71f18-059d-4e80-bf38-9161ff750dbb"), entityTypeCount: 18)
+            : base(skipDetectChanges: false, modelId: new Guid("7f40a065-eabf-4ad1-b33f-a7afd11ffe35"), entityTypeCount: 18)
         {
         }
 

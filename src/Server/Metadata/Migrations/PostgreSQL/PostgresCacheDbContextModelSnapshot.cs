@@ -17,7 +17,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.11")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -296,8 +296,6 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                     b.HasKey("Namespace", "Kind", "Key");
 
                     b.HasIndex("LastAccessAt");
-
-                    b.HasIndex("ValueDigest");
 
                     b.ToTable("cache_entries", (string)null);
                 });

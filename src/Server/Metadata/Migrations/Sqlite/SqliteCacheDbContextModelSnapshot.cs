@@ -14,7 +14,7 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.11");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("CacheRegistry.Server.Metadata.ArtifactFileRow", b =>
                 {
@@ -288,8 +288,6 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                     b.HasKey("Namespace", "Kind", "Key");
 
                     b.HasIndex("LastAccessAt");
-
-                    b.HasIndex("ValueDigest");
 
                     b.ToTable("cache_entries", (string)null);
                 });
