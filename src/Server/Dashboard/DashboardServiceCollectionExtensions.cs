@@ -21,7 +21,7 @@ public static class DashboardServiceCollectionExtensions
         services.AddSingleton<CounterRecorder>();
         services.AddSingleton<CounterHistory>();
         services.AddHostedService<HistoryFlushService>();
-        services.AddHostedService<HistoryMaintenanceService>(); // (hosted services start the recorder listening, through CounterHistory)
+        services.AddHostedService<HistoryMaintenanceService>(); // (hosted services start the recorder collecting, through CounterHistory)
 
         services.AddSingleton<SessionCookie>();
         services.AddAntiforgery(o =>

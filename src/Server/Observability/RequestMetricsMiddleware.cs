@@ -25,10 +25,21 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, CacheMetrics 
             var protocol = context.Features.Get<RequestScope>()?.Protocol ?? "other";
             context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new("protocol", protocol));
             var status = context.Response.StatusCode;
-            metrics.Requests.Add(1, protocol, context.Request.Method, StatusClass(status));
+            metrics.Requests.Add(1, protocol, MethodLabel(context.Request.Method), StatusClass(status));
             if (status >= 400) metrics.Errors.Add(1, protocol, status < StatusCodes.Length ? StatusCodes[status] : status.ToString(CultureInfo.InvariantCulture));
         }
     }
+
+    // Anyone can send any method; only the known ones get a series of their own.
+    private static string MethodLabel(string method) =>
+        HttpMethods.IsGet(method) ? HttpMethods.Get
+        : HttpMethods.IsHead(method) ? HttpMethods.Head
+        : HttpMethods.IsPut(method) ? HttpMethods.Put
+        : HttpMethods.IsPost(method) ? HttpMethods.Post
+        : HttpMethods.IsDelete(method) ? HttpMethods.Delete
+        : HttpMethods.IsOptions(method) ? HttpMethods.Options
+        : HttpMethods.IsPatch(method) ? HttpMethods.Patch
+        : "other";
 
     private static string StatusClass(int status) => status switch
     {

@@ -42,14 +42,17 @@ public sealed class RecentMisses(TimeProvider clock)
         lock (_taking) return Since(_taken).Misses;
     }
 
-    // A slot still holding an older lap's miss (its writer has not stored yet) is skipped, not shown twice.
+    // Stops at a slot whose writer has not stored its miss yet (the next call starts there); a slot a later lap
+    // overwrote is skipped (the ring kept the newer miss).
     private (List<RecentMiss> Misses, long End) Since(long taken)
     {
         var end = Interlocked.Read(ref _recorded);
         var misses = new List<RecentMiss>();
         for (var sequence = Math.Max(taken, end - Capacity); sequence < end; sequence++)
         {
-            if (Volatile.Read(ref _ring[sequence % Capacity]) is { } slot && slot.Sequence == sequence) misses.Add(slot.Miss);
+            var slot = Volatile.Read(ref _ring[sequence % Capacity]);
+            if (slot is null || slot.Sequence < sequence) return (misses, sequence);
+            if (slot.Sequence == sequence) misses.Add(slot.Miss);
         }
         return (misses, end);
     }

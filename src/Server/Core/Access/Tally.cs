@@ -12,16 +12,25 @@ namespace CacheRegistry.Server.Core.Access;
 /// </summary>
 public sealed class Tally
 {
-    /// <summary>Series past this bound are counted together, every tag value <see cref="Overflow"/>.</summary>
-    public const int MaxSeries = 10_000;
+    /// <summary>
+    /// Past this many series, a new value of the tally's unbounded tag (the namespace: callers choose it) is
+    /// counted as <see cref="Overflow"/>; its other tags keep their values, which come from small known sets.
+    /// Below OpenTelemetry's default limit of 2,000 series per metric, so the export never folds them itself.
+    /// </summary>
+    public const int MaxSeries = 1_000;
 
     public const string Overflow = "(other)";
 
     private readonly ConcurrentDictionary<TagValues, Series> _series = new();
+    private readonly int _unboundedTag;
+    private int _count;
 
-    public Tally(string name, string? unit, string description, params string[] tagNames)
+    /// <param name="unboundedTag">The one tag whose values callers choose (the others take a known, small set of values), or null.</param>
+    public Tally(string name, string? unit, string description, string? unboundedTag, params string[] tagNames)
     {
         if (tagNames.Length > 3) throw new ArgumentException("a tally has at most three tags", nameof(tagNames));
+        _unboundedTag = unboundedTag is null ? -1 : Array.IndexOf(tagNames, unboundedTag);
+        if (unboundedTag is not null && _unboundedTag < 0) throw new ArgumentException($"{unboundedTag} is not one of the tags", nameof(unboundedTag));
         Name = name;
         Unit = unit;
         Description = description;
@@ -48,8 +57,8 @@ public sealed class Tally
     {
         if (!_series.TryGetValue(tags, out var series))
         {
-            if (_series.Count >= MaxSeries) tags = OverflowTags();
-            series = _series.GetOrAdd(tags, _ => new Series());
+            if (_unboundedTag >= 0 && Volatile.Read(ref _count) >= MaxSeries) tags = tags.With(_unboundedTag, Overflow);
+            series = _series.GetOrAdd(tags, _ => NewSeries());
         }
         Interlocked.Add(ref series.Total, value);
     }
@@ -93,10 +102,11 @@ public sealed class Tally
         return tags;
     }
 
-    private TagValues OverflowTags() => new(
-        TagNames.Count > 0 ? Overflow : null,
-        TagNames.Count > 1 ? Overflow : null,
-        TagNames.Count > 2 ? Overflow : null);
+    private Series NewSeries()
+    {
+        Interlocked.Increment(ref _count);
+        return new Series();
+    }
 
     private sealed class Series
     {
@@ -113,6 +123,14 @@ public readonly record struct TagValues(string? First, string? Second, string? T
         0 => First,
         1 => Second,
         2 => Third,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public TagValues With(int index, string value) => index switch
+    {
+        0 => this with { First = value },
+        1 => this with { Second = value },
+        2 => this with { Third = value },
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 }

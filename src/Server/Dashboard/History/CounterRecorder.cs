@@ -72,16 +72,20 @@ public sealed class CounterRecorder : IDisposable
     /// <summary>Takes the increases counted so far (counting goes on meanwhile); past minutes are forgotten once taken.</summary>
     public IReadOnlyList<RollupDelta> Take()
     {
-        Collect();
-        var current = MinuteOf(_clock.GetUtcNow());
-        var taken = new List<RollupDelta>();
-        foreach (var (series, box) in _pending)
+        // With collection held off, no increase lands in a past minute's series after it was taken and removed.
+        lock (_collecting)
         {
-            var value = Interlocked.Exchange(ref box.Value, 0);
-            if (series.Minute < current) _pending.TryRemove(series, out _);
-            if (value != 0) taken.Add(series.ToDelta(value));
+            Collect();
+            var current = MinuteOf(_clock.GetUtcNow());
+            var taken = new List<RollupDelta>();
+            foreach (var (series, box) in _pending)
+            {
+                var value = Interlocked.Exchange(ref box.Value, 0);
+                if (series.Minute < current) _pending.TryRemove(series, out _);
+                if (value != 0) taken.Add(series.ToDelta(value));
+            }
+            return taken;
         }
-        return taken;
     }
 
     /// <summary>Puts back increases that could not be written (the database was down), to go with the next write.</summary>
@@ -93,8 +97,11 @@ public sealed class CounterRecorder : IDisposable
     /// <summary>The increases not taken yet, without taking them.</summary>
     public IReadOnlyList<RollupDelta> Peek()
     {
-        Collect();
-        return _pending.Select(p => p.Key.ToDelta(Interlocked.Read(ref p.Value.Value))).Where(d => d.Value != 0).ToList();
+        lock (_collecting)
+        {
+            Collect();
+            return _pending.Select(p => p.Key.ToDelta(Interlocked.Read(ref p.Value.Value))).Where(d => d.Value != 0).ToList();
+        }
     }
 
     public static long MinuteOf(DateTimeOffset time) => time.ToUnixTimeSeconds() / 60;
