@@ -19,7 +19,7 @@ public sealed class ChangeFeedService(ChangeLog changes, LookupCache lookups, IL
     private static readonly TimeSpan GapPatience = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<long, DateTimeOffset> _gaps = [];
-    private long? _lastId;
+    private long _lastId;
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
 
@@ -28,23 +28,22 @@ public sealed class ChangeFeedService(ChangeLog changes, LookupCache lookups, IL
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        _lastId ??= await changes.LatestIdAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         foreach (var stale in _gaps.Where(g => now - g.Value > GapPatience).Select(g => g.Key).ToList()) _gaps.Remove(stale);
 
         IReadOnlyList<ChangeRecord> batch;
         do
         {
-            batch = await changes.ReadAsync(_lastId.Value, _gaps.Keys, BatchSize, cancellationToken);
+            batch = await changes.ReadAsync(_lastId, _gaps.Keys, BatchSize, cancellationToken);
             foreach (var change in batch)
             {
                 Apply(change);
                 _gaps.Remove(change.Id);
                 if (change.Id <= _lastId) continue;
                 // A wide jump is ids spent by rolled-back transactions, not commits still to come.
-                if (change.Id - _lastId.Value <= MaxGap)
+                if (change.Id - _lastId <= MaxGap)
                 {
-                    for (var skipped = _lastId.Value + 1; skipped < change.Id; skipped++) _gaps.TryAdd(skipped, now);
+                    for (var skipped = _lastId + 1; skipped < change.Id; skipped++) _gaps.TryAdd(skipped, now);
                 }
                 _lastId = change.Id;
             }

@@ -7,7 +7,7 @@ public sealed class TallyTests
     [Fact]
     public void Concurrent_adds_all_count_and_each_increase_is_taken_once()
     {
-        var tally = new Tally("test.requests", null, "test", null, "protocol", "status");
+        var tally = new Tally(null, "protocol", "status");
         Parallel.For(0, 40_000, i => tally.Add(1, i % 2 == 0 ? "bazel" : "nx", "2xx"));
 
         var first = tally.TakeIncreases().ToDictionary(s => s.Tags.First!, s => s.Increase);
@@ -27,7 +27,7 @@ public sealed class TallyTests
     [Fact]
     public void Past_the_series_bound_new_namespaces_are_counted_together_their_other_tags_kept_and_nothing_is_lost()
     {
-        var tally = new Tally("test.lookups", null, "test", "namespace", "namespace", "result");
+        var tally = new Tally("namespace", "namespace", "result");
         for (var i = 0; i < Tally.MaxSeries + 50; i++) tally.Add(1, $"ns-{i}", "hit");
         tally.Add(1, "ns-0", "hit"); // a series counted before the bound keeps its own count
         tally.Add(1, "ns-new", "miss");
@@ -45,7 +45,7 @@ public sealed class TallyTests
     [Fact]
     public void A_tally_without_an_unbounded_tag_keeps_every_series()
     {
-        var tally = new Tally("test.errors", null, "test", null, "kind");
+        var tally = new Tally(null, "kind");
         for (var i = 0; i < Tally.MaxSeries + 10; i++) tally.Add(1, $"kind-{i}");
         Assert.Equal(Tally.MaxSeries + 10, tally.Totals().Count());
         Assert.DoesNotContain(tally.Totals(), s => s.Tags.First == Tally.Overflow);

@@ -21,7 +21,7 @@ public sealed class CacheMetrics
             description: "Blobs visible per namespace");
         Tally Counter(string name, string? unit, string description, params string[] tagNames)
         {
-            var tally = new Tally(name, unit, description, tagNames.Contains("namespace") ? "namespace" : null, tagNames);
+            var tally = new Tally(tagNames.Contains("namespace") ? "namespace" : null, tagNames);
             meter.CreateObservableCounter(name, tally.Measurements, unit, description);
             return tally;
         }

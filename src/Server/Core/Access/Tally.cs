@@ -26,22 +26,13 @@ public sealed class Tally
     private int _count;
 
     /// <param name="unboundedTag">The one tag whose values callers choose (the others take a known, small set of values), or null.</param>
-    public Tally(string name, string? unit, string description, string? unboundedTag, params string[] tagNames)
+    public Tally(string? unboundedTag, params string[] tagNames)
     {
         if (tagNames.Length > 3) throw new ArgumentException("a tally has at most three tags", nameof(tagNames));
         _unboundedTag = unboundedTag is null ? -1 : Array.IndexOf(tagNames, unboundedTag);
         if (unboundedTag is not null && _unboundedTag < 0) throw new ArgumentException($"{unboundedTag} is not one of the tags", nameof(unboundedTag));
-        Name = name;
-        Unit = unit;
-        Description = description;
         TagNames = tagNames;
     }
-
-    public string Name { get; }
-
-    public string? Unit { get; }
-
-    public string Description { get; }
 
     public IReadOnlyList<string> TagNames { get; }
 
