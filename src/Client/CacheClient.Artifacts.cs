@@ -13,7 +13,7 @@ public sealed partial class CacheClient
     /// <summary>Publishes a version. Created is false when the same content was already published; different content is a 409 <see cref="CacheClientException"/>.</summary>
     public async Task<(bool Created, ArtifactVersionInfo Info)> PublishAsync(string name, string version, PublishRequest request, CancellationToken cancellationToken = default)
     {
-        using var response = await _api.PublishAsync(Namespace, name, version, request, cancellationToken);
+        using var response = await _api.Value.PublishAsync(Namespace, name, version, request, cancellationToken);
         await ServerErrors.EnsureSuccessAsync(response, cancellationToken);
         var info = await response.Content.ReadFromJsonAsync(CacheApiJsonContext.Default.ArtifactVersionInfo, cancellationToken)
             ?? throw new CacheClientException("the server sent an empty publish answer");
@@ -22,45 +22,45 @@ public sealed partial class CacheClient
 
     /// <summary>One version of an artifact (manifest, signatures, tags), or null when there is none.</summary>
     public Task<ArtifactVersionInfo?> GetVersionAsync(string name, string version, CancellationToken cancellationToken = default) =>
-        NullIfNotFound(_api.GetVersionAsync(Namespace, name, version, cancellationToken));
+        NullIfNotFound(_api.Value.GetVersionAsync(Namespace, name, version, cancellationToken));
 
     /// <summary>The highest version matching a range, or the version a tag points at; null when none does.</summary>
     public Task<ArtifactVersionInfo?> ResolveAsync(string name, string spec, bool includePrerelease = false, CancellationToken cancellationToken = default) =>
-        NullIfNotFound(_api.ResolveAsync(Namespace, name, spec, includePrerelease ? "true" : "false", cancellationToken));
+        NullIfNotFound(_api.Value.ResolveAsync(Namespace, name, spec, includePrerelease ? "true" : "false", cancellationToken));
 
     /// <summary>One page of an artifact's versions, newest first.</summary>
     public Task<Page<ArtifactVersionInfo>> ListVersionsAsync(string name, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
-        _api.ListVersionsAsync(Namespace, name, page, pageSize, cancellationToken);
+        _api.Value.ListVersionsAsync(Namespace, name, page, pageSize, cancellationToken);
 
     /// <summary>One page of the namespace's artifacts, optionally only those whose name contains <paramref name="search"/>.</summary>
     public Task<Page<ArtifactSummary>> ListArtifactsAsync(string? search = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
-        _api.ListArtifactsAsync(Namespace, search, page, pageSize, cancellationToken);
+        _api.Value.ListArtifactsAsync(Namespace, search, page, pageSize, cancellationToken);
 
     /// <summary>Points a tag at a version. False when the artifact or version does not exist.</summary>
     public Task<bool> SetTagAsync(string name, string tag, string version, CancellationToken cancellationToken = default) =>
-        FalseIfNotFound(_api.SetTagAsync(Namespace, name, tag, new TagRequest(version), cancellationToken));
+        FalseIfNotFound(_api.Value.SetTagAsync(Namespace, name, tag, new TagRequest(version), cancellationToken));
 
     /// <summary>Removes a tag. False when the artifact has no such tag.</summary>
     public Task<bool> DeleteTagAsync(string name, string tag, CancellationToken cancellationToken = default) =>
-        FalseIfNotFound(_api.DeleteTagAsync(Namespace, name, tag, cancellationToken));
+        FalseIfNotFound(_api.Value.DeleteTagAsync(Namespace, name, tag, cancellationToken));
 
     /// <summary>Yanks a version (hidden from resolution, still pullable by exact version) or unyanks it. False when it does not exist.</summary>
     public Task<bool> SetYankedAsync(string name, string version, bool yanked, CancellationToken cancellationToken = default) =>
-        FalseIfNotFound(_api.SetYankedAsync(Namespace, name, version, new YankRequest(yanked), cancellationToken));
+        FalseIfNotFound(_api.Value.SetYankedAsync(Namespace, name, version, new YankRequest(yanked), cancellationToken));
 
     /// <summary>Deletes a version (needs the delete permission). False when it does not exist.</summary>
     public Task<bool> DeleteVersionAsync(string name, string version, CancellationToken cancellationToken = default) =>
-        FalseIfNotFound(_api.DeleteVersionAsync(Namespace, name, version, cancellationToken));
+        FalseIfNotFound(_api.Value.DeleteVersionAsync(Namespace, name, version, cancellationToken));
 
     // ---- resumable uploads -----------------------------------------------------------------------
 
     /// <summary>Starts a resumable upload session in the client's namespace.</summary>
     public Task<UploadSessionInfo> StartUploadAsync(CancellationToken cancellationToken = default) =>
-        _api.StartUploadAsync(Namespace, cancellationToken);
+        _api.Value.StartUploadAsync(Namespace, cancellationToken);
 
     /// <summary>A session and the parts the server holds; a 404 <see cref="CacheClientException"/> when it does not exist here.</summary>
     public Task<UploadSessionInfo> GetUploadAsync(string id, CancellationToken cancellationToken = default) =>
-        _api.GetUploadAsync(Namespace, id, cancellationToken);
+        _api.Value.GetUploadAsync(Namespace, id, cancellationToken);
 
     /// <summary>Sends one part (numbered from 1), read from <paramref name="open"/> (called again on each retry); sending a part again replaces it.</summary>
     public Task PutUploadPartAsync(string id, int number, Func<Stream> open, long length, CancellationToken cancellationToken = default) =>
@@ -68,7 +68,7 @@ public sealed partial class CacheClient
 
     /// <summary>Ends a session: the server joins the parts and stores the blob if its digest is <paramref name="digest"/> (else a 400).</summary>
     public Task CompleteUploadAsync(string id, Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        _api.CompleteUploadAsync(Namespace, id, new CompleteUploadRequest(digest.Hex), cancellationToken);
+        _api.Value.CompleteUploadAsync(Namespace, id, new CompleteUploadRequest(digest.Hex), cancellationToken);
 
     /// <summary>
     /// Uploads a file in parts; given the id of an interrupted session, sends only the parts the server

@@ -23,26 +23,27 @@ public sealed partial class CacheClient : IDisposable
 
     // Blob and action bodies go over this HttpClient as streams: Refit would buffer them.
     private readonly HttpClient _http;
-    private readonly ICacheRegistryApi _api;
+    // The JSON API, made on first use: a command-line call that only moves blobs never pays for Refit's set-up.
+    private readonly Lazy<ICacheRegistryApi> _api;
     private readonly CacheClientOptions _options;
     private readonly string _namespacePrefix;
 
     /// <summary>A client with its own HTTP connections, retries and TLS trust, for use without dependency injection.</summary>
     /// <remarks>
     /// It builds its handlers directly rather than through IHttpClientFactory: a command-line call makes
-    /// one client, and a service provider with the factory's resilience registry cost it about a
-    /// hundred milliseconds of start-up (mostly JIT of their generic instantiations).
+    /// one client, and a service provider with the factory's registries cost it about a hundred
+    /// milliseconds of start-up (mostly JIT of their generic instantiations).
     /// </remarks>
     public CacheClient(CacheClientOptions options) : this(CacheRegistryClientServiceCollectionExtensions.CreateStandaloneHttpClient(options), options)
     {
     }
 
     private CacheClient(HttpClient http, CacheClientOptions options)
-        : this(http, Refit.RestService.For<ICacheRegistryApi>(http, CacheRegistryClientServiceCollectionExtensions.RefitSettingsFor()), options)
+        : this(http, new Lazy<ICacheRegistryApi>(() => Refit.RestService.For<ICacheRegistryApi>(http, CacheRegistryClientServiceCollectionExtensions.RefitSettingsFor())), options)
     {
     }
 
-    internal CacheClient(HttpClient http, ICacheRegistryApi api, CacheClientOptions options)
+    internal CacheClient(HttpClient http, Lazy<ICacheRegistryApi> api, CacheClientOptions options)
     {
         _http = http;
         _api = api;
@@ -132,7 +133,7 @@ public sealed partial class CacheClient : IDisposable
         var missing = new List<Sha256Digest>();
         foreach (var batch in digests.Distinct().Chunk(FindMissingBatchSize))
         {
-            var response = await _api.FindMissingAsync(Namespace, new FindMissingRequest(batch.Select(d => d.Hex).ToList()), cancellationToken: cancellationToken);
+            var response = await _api.Value.FindMissingAsync(Namespace, new FindMissingRequest(batch.Select(d => d.Hex).ToList()), cancellationToken: cancellationToken);
             missing.AddRange(response.Missing.Select(Sha256Digest.Parse));
         }
         return missing;
@@ -199,7 +200,7 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>What the server records about a blob, across namespaces (an operator call); null if unknown.</summary>
     public Task<BlobInfo?> GetBlobInfoAsync(Sha256Digest digest, CancellationToken cancellationToken = default) =>
-        NullIfNotFound(_api.GetBlobInfoAsync(digest.Hex, cancellationToken));
+        NullIfNotFound(_api.Value.GetBlobInfoAsync(digest.Hex, cancellationToken));
 
     // ---- action cache ----------------------------------------------------------------------------
 
@@ -219,16 +220,16 @@ public sealed partial class CacheClient : IDisposable
 
     /// <summary>Issues a token; the answer holds the token itself, which the server does not keep.</summary>
     public Task<CreatedToken> CreateTokenAsync(CreateTokenRequest request, CancellationToken cancellationToken = default) =>
-        _api.CreateTokenAsync(request, cancellationToken);
+        _api.Value.CreateTokenAsync(request, cancellationToken);
 
     /// <summary>The tokens the server has issued (never the tokens themselves).</summary>
     public Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken cancellationToken = default) =>
-        _api.ListTokensAsync(cancellationToken);
+        _api.Value.ListTokensAsync(cancellationToken);
 
     /// <summary>Revokes a token.</summary>
     /// <returns>False when the server knows no such token.</returns>
     public Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default) =>
-        FalseIfNotFound(_api.RevokeTokenAsync(id, cancellationToken));
+        FalseIfNotFound(_api.Value.RevokeTokenAsync(id, cancellationToken));
 
     /// <inheritdoc/>
     public void Dispose()

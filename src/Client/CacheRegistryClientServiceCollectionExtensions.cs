@@ -1,6 +1,5 @@
 using CacheRegistry.Client.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Polly;
 using Refit;
 
 namespace CacheRegistry.Client;
@@ -28,10 +27,10 @@ public static class CacheRegistryClientServiceCollectionExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan; // blobs can be large; a slow transfer is not a failure
             })
             .ConfigurePrimaryHttpMessageHandler(() => TlsTrust.CreateHandler(options.CaBundlePath));
-        if (options.MaxRetries > 0) http.AddResilienceHandler("retry", pipeline => pipeline.AddRetry(RetryPolicy.For(options)));
+        if (options.MaxRetries > 0) http.AddHttpMessageHandler(() => new RetryHandler(RetryPolicy.For(options)));
         if (options.Token is { Length: > 0 } token) http.AddHttpMessageHandler(() => new BearerTokenHandler(token));
 
-        services.AddTransient(provider => new CacheClient(CreateHttpClient(provider), provider.GetRequiredService<ICacheRegistryApi>(), options));
+        services.AddTransient(provider => new CacheClient(CreateHttpClient(provider), new Lazy<ICacheRegistryApi>(provider.GetRequiredService<ICacheRegistryApi>), options));
         return http;
     }
 
@@ -43,11 +42,7 @@ public static class CacheRegistryClientServiceCollectionExtensions
     {
         HttpMessageHandler handler = TlsTrust.CreateHandler(options.CaBundlePath);
         if (options.Token is { Length: > 0 } token) handler = new BearerTokenHandler(token) { InnerHandler = handler };
-        if (options.MaxRetries > 0)
-        {
-            var retry = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(RetryPolicy.For(options)).Build();
-            handler = new Microsoft.Extensions.Http.Resilience.ResilienceHandler(retry) { InnerHandler = handler };
-        }
+        if (options.MaxRetries > 0) handler = new RetryHandler(RetryPolicy.For(options)) { InnerHandler = handler };
         var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }; // blobs can be large; a slow transfer is not a failure
         client.BaseAddress = BaseAddressOf(options);
         return client;

@@ -1,6 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
+using System.Net.Http.Headers;
 
 namespace CacheRegistry.Client.Http;
 
@@ -8,7 +7,7 @@ namespace CacheRegistry.Client.Http;
 /// When a request is tried again: on transport errors, 408, 429 and 5xx, with exponential backoff and
 /// jitter (or the server's Retry-After), and only for requests that are safe to repeat.
 /// </summary>
-internal static class RetryPolicy
+internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay)
 {
     /// <summary>
     /// Marks a POST that is safe to repeat (a query sent as POST, such as find-missing). Other POSTs
@@ -19,24 +18,36 @@ internal static class RetryPolicy
     // Longest wait between attempts, whatever the backoff or a Retry-After header asks for.
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
-    public static HttpRetryStrategyOptions For(CacheClientOptions options) => new()
-    {
-        MaxRetryAttempts = options.MaxRetries,
-        Delay = options.RetryBaseDelay,
-        MaxDelay = MaxDelay,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        ShouldRetryAfterHeader = true,
-        ShouldHandle = args => ValueTask.FromResult(
-            IsIdempotent(args.Context.GetRequestMessage()) && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-    };
+    public static RetryPolicy For(CacheClientOptions options) => new(options.MaxRetries, options.RetryBaseDelay);
+
+    /// <summary>Retries after the first attempt.</summary>
+    public int MaxRetries => maxRetries;
 
     // GET, HEAD, PUT and DELETE are idempotent by HTTP's definition, and our PUTs are: the same blob,
     // action value, part or version sent twice leaves what one did.
-    private static bool IsIdempotent(HttpRequestMessage? request)
+    public static bool IsIdempotent(HttpRequestMessage request)
     {
-        if (request is null) return false;
         if (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete) return true;
         return request.Options.TryGetValue(new HttpRequestOptionsKey<object?>(IdempotentProperty), out var marked) && marked is true;
     }
+
+    public static bool IsTransient(HttpStatusCode status) =>
+        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    /// <summary>The wait before retry number <paramref name="retry"/> (0 for the first).</summary>
+    public TimeSpan DelayBefore(int retry, RetryConditionHeaderValue? retryAfter)
+    {
+        var asked = retryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => (TimeSpan?)null,
+        };
+        if (asked is { } serverDelay) return Clamp(serverDelay);
+        // Exponential, each wait scattered over ±25% so clients that failed together do not return together.
+        var backoff = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30));
+        return Clamp(TimeSpan.FromMilliseconds(backoff * (0.75 + Random.Shared.NextDouble() / 2)));
+    }
+
+    private static TimeSpan Clamp(TimeSpan delay) => delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxDelay ? MaxDelay : delay;
 }

@@ -126,6 +126,40 @@ public sealed class ClientTests(BackendInfrastructure infrastructure) : ServerTe
     }
 
     [Fact]
+    public async Task The_client_from_dependency_injection_retries_the_same_way()
+    {
+        var attempts = 0;
+        await using var flaky = await StartFakeServerAsync(app => app.MapMethods("/cas/{digest}", ["HEAD"], () => Interlocked.Increment(ref attempts) <= 2
+            ? Results.StatusCode(StatusCodes.Status502BadGateway)
+            : Results.Ok()));
+        var services = new ServiceCollection();
+        services.AddCacheRegistryClient(new CacheClientOptions { Server = new Uri(flaky.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        await using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<CacheClient>();
+
+        Assert.True(await client.BlobExistsAsync(TestData.Digest([1])));
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_is_tried_again_then_reported()
+    {
+        // A port nothing listens on: every attempt is refused.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri($"http://127.0.0.1:{port}/"), MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(200) });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.BlobExistsAsync(TestData.Digest([1])));
+        // Two waits of 200 ms and 400 ms, each within ±25%: the refusal was retried twice before it was reported.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(450), $"gave up after {clock.Elapsed}, before two retries");
+    }
+
+    [Fact]
     public async Task A_429_is_retried_after_the_servers_Retry_After()
     {
         var attempts = 0;
