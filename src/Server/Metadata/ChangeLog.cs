@@ -12,14 +12,19 @@ public sealed record ChangeRecord(long Id, string Namespace, string Kind, string
 public sealed class ChangeLog
 {
     private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly PlainSql _sql;
 
-    internal ChangeLog(IDbContextFactory<CacheDbContext> contexts) => _contexts = contexts;
+    internal ChangeLog(IDbContextFactory<CacheDbContext> contexts, PlainSql sql)
+    {
+        _contexts = contexts;
+        _sql = sql;
+    }
 
-    /// <summary>The id of the newest change; a replica starting up reads from there.</summary>
+    /// <summary>The id of the newest change; a replica starting up reads from there (before it serves, hence plain SQL).</summary>
     public async Task<long> LatestIdAsync(CancellationToken cancellationToken)
     {
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        return await db.MetadataChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
+        var latest = await _sql.QueryAsync("SELECT MAX(id) FROM metadata_changes", reader => reader.IsDBNull(0) ? 0 : reader.GetInt64(0), cancellationToken);
+        return latest[0];
     }
 
     /// <summary>Changes after <paramref name="afterId"/>, and any of <paramref name="gaps"/> (ids skipped earlier that may belong to transactions committing late).</summary>

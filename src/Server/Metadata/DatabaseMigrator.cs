@@ -1,18 +1,31 @@
+using System.Data.Common;
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace CacheRegistry.Server.Metadata;
 
 /// <summary>Applies the pending migrations of whichever provider is configured.</summary>
 public sealed class DatabaseMigrator
 {
+    private const string HistoryTable = "__EFMigrationsHistory";
+    private const string SqliteLockTable = "__EFMigrationsLock";
+
     private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly PlainSql _sql;
+    private readonly Type _contextType;
     private readonly ILogger<DatabaseMigrator> _logger;
 
-    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, ILogger<DatabaseMigrator> logger)
+    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, PlainSql sql, Type contextType, ILogger<DatabaseMigrator> logger)
     {
         _contexts = contexts;
+        _sql = sql;
+        _contextType = contextType;
         _logger = logger;
     }
+
+    private bool IsSqlite => _contextType == typeof(SqliteCacheDbContext);
 
     /// <param name="exclusive">
     /// The caller holds the only access to the database (the embedded default's data directory lock), so a
@@ -20,29 +33,52 @@ public sealed class DatabaseMigrator
     /// </param>
     public async Task MigrateAsync(bool exclusive, CancellationToken cancellationToken = default)
     {
+        if (exclusive && IsSqlite) await ClearStaleSqliteLockAsync(cancellationToken);
+        // Up to date (every start but the first after an upgrade): asked in plain SQL, because EF Core's
+        // MigrateAsync would take the migration lock and compare the whole model with its snapshot, and
+        // even GetPendingMigrationsAsync costs EF Core's first-query set-up.
+        if (await IsUpToDateAsync(cancellationToken)) return;
+
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        if (exclusive && db.Database.IsSqlite()) await ClearStaleSqliteLockAsync(db, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        // Up to date (every start but the first after an upgrade): MigrateAsync would take the migration
-        // lock and compare the whole model with its snapshot, half a second of a start for nothing.
         if (pending.Count == 0) return;
         _logger.LogInformation("Applying migrations: {Migrations}", string.Join(", ", pending));
         await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
+        if (IsSqlite)
         {
             // Write-ahead logging lets readers proceed while a write is in progress; the mode persists in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
     }
 
+    // Whether the history table records every migration compiled into the server (a newer server may have recorded more).
+    private async Task<bool> IsUpToDateAsync(CancellationToken cancellationToken)
+    {
+        List<string> applied;
+        try
+        {
+            applied = await _sql.QueryAsync($"SELECT \"MigrationId\" FROM \"{HistoryTable}\"", reader => reader.GetString(0), cancellationToken);
+        }
+        catch (DbException)
+        {
+            return false; // no history table: a new database; EF Core's own path creates it, or reports what is wrong
+        }
+        return KnownMigrations().All(new HashSet<string>(applied, StringComparer.Ordinal).Contains);
+    }
+
+    // The migrations EF Core would apply to this context: types marked with the context and a migration id.
+    private IEnumerable<string> KnownMigrations() =>
+        from type in _contextType.Assembly.GetTypes()
+        where type.IsSubclassOf(typeof(Migration)) && type.GetCustomAttribute<DbContextAttribute>()?.ContextType == _contextType
+        select type.GetCustomAttribute<MigrationAttribute>()!.Id;
+
     // EF Core keeps SQLite's migration lock as a row; a server killed while migrating leaves it behind,
     // and every later migration would wait for it forever.
-    private async Task ClearStaleSqliteLockAsync(CacheDbContext db, CancellationToken cancellationToken)
+    private async Task ClearStaleSqliteLockAsync(CancellationToken cancellationToken)
     {
-        var tables = await db.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
-            .ToListAsync(cancellationToken);
+        var tables = await _sql.QueryAsync($"SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{SqliteLockTable}'", reader => reader.GetString(0), cancellationToken);
         if (tables.Count == 0) return;
-        var cleared = await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\"", cancellationToken);
+        var cleared = await _sql.ExecuteAsync($"DELETE FROM \"{SqliteLockTable}\"", cancellationToken);
         if (cleared > 0) _logger.LogWarning("Cleared a migration lock left by a server that stopped while migrating");
     }
 }

@@ -21,11 +21,13 @@ public static class MetadataServiceCollectionExtensions
                     .ConfigureWarnings(w => w.Ignore(SqliteEventId.TableRebuildPendingWarning, RelationalEventId.NonTransactionalMigrationOperationWarning)));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<SqliteCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, SqliteDialect>();
+                services.AddSingleton(new PlainSql(() => new Microsoft.Data.Sqlite.SqliteConnection(sqlite), SqliteConnectionSettings.Apply));
                 break;
             case DatabaseProvider.PostgreSQL:
                 services.AddPooledDbContextFactory<PostgresCacheDbContext>((s, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(s.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<PostgresCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, PostgresDialect>();
+                services.AddSingleton(new PlainSql(() => new Npgsql.NpgsqlConnection(database.ConnectionString), _ => { }));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown database provider {database.Provider}.");
@@ -48,17 +50,18 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new AuditCatalog(Contexts(s), Dialect(s), s.GetRequiredService<MetadataWriter>()));
         services.AddSingleton(s => new UsageCatalog(Contexts(s)));
         services.AddSingleton(s => new LeaseCatalog(Contexts(s), Dialect(s)));
-        services.AddSingleton(s => new ChangeLog(Contexts(s)));
-        services.AddSingleton(s => new StorageBindingCatalog(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new ChangeLog(Contexts(s), Plain(s)));
+        services.AddSingleton(s => new StorageBindingCatalog(Contexts(s), Dialect(s), Plain(s)));
         services.AddSingleton(s => new MetadataWriter(Contexts(s), Dialect(s),
             database.Provider == DatabaseProvider.Sqlite ? new SqliteGroupCommit(SqliteConnectionString(database, registry)) : null));
-        services.AddSingleton(s => new MetadataHealth(Contexts(s), Dialect(s)));
+        services.AddSingleton(s => new MetadataHealth(Plain(s), Dialect(s)));
         services.AddSingleton(s => new GcPassCatalog(Contexts(s)));
         services.AddSingleton(s => new RollupCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new RecentMissCatalog(Contexts(s)));
         services.AddSingleton(s => new ProtectionKeyCatalog(Contexts(s)));
         services.AddSingleton(s => new DashboardCatalog(Contexts(s)));
-        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s),
+            database.Provider == DatabaseProvider.Sqlite ? typeof(SqliteCacheDbContext) : typeof(PostgresCacheDbContext), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }
 
@@ -68,6 +71,8 @@ public static class MetadataServiceCollectionExtensions
     private static IDbContextFactory<CacheDbContext> Contexts(IServiceProvider services) => services.GetRequiredService<IDbContextFactory<CacheDbContext>>();
 
     private static MetadataDialect Dialect(IServiceProvider services) => services.GetRequiredService<MetadataDialect>();
+
+    private static PlainSql Plain(IServiceProvider services) => services.GetRequiredService<PlainSql>();
 
     private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<CacheDbContext>
         where TContext : CacheDbContext

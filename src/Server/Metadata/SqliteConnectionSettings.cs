@@ -23,7 +23,8 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     // Per SQLite handle: Microsoft.Data.Sqlite pools handles, and the settings stay with a handle it reuses.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Applied = [];
 
-    private static void Apply(DbConnection connection)
+    /// <summary>Applies the settings to a connection just opened (once per SQLite handle).</summary>
+    public static void Apply(DbConnection connection)
     {
         var handle = ((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!;
         if (Applied.TryGetValue(handle, out _)) return;

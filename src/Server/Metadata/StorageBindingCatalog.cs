@@ -10,18 +10,21 @@ public sealed class StorageBindingCatalog
 {
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
+    private readonly PlainSql _sql;
 
-    internal StorageBindingCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect)
+    internal StorageBindingCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PlainSql sql)
     {
         _contexts = contexts;
         _dialect = dialect;
+        _sql = sql;
     }
 
+    /// <summary>The binding, read before the server serves (hence plain SQL); null before the first start records one.</summary>
     public async Task<StorageBindingRecord?> GetAsync(CancellationToken cancellationToken)
     {
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        return await db.StorageBindings.AsNoTracking().Where(b => b.Id == 1)
-            .Select(b => new StorageBindingRecord(b.StorageId, b.Description)).FirstOrDefaultAsync(cancellationToken);
+        var bindings = await _sql.QueryAsync("SELECT storage_id, description FROM storage_binding WHERE id = 1",
+            reader => new StorageBindingRecord(reader.GetString(0), reader.GetString(1)), cancellationToken);
+        return bindings.SingleOrDefault();
     }
 
     /// <summary>Records the binding unless one exists; returns the binding in force afterwards.</summary>
