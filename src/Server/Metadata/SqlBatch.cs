@@ -14,16 +14,20 @@ internal sealed class SqlBatch
     private readonly StringBuilder _sql = new();
     private readonly StringBuilder _namedSql = new();
     private readonly List<object> _parameters = [];
+    private readonly List<SqlStatement> _statements = [];
 
     public bool IsEmpty => _sql.Length == 0;
 
     /// <summary>The statements with EF Core's placeholders ({0}, {1}…), for its raw SQL methods.</summary>
     public string Sql => _sql.ToString();
 
-    /// <summary>The statements with named parameters (@p0, @p1…), for running them on a plain ADO.NET command.</summary>
-    public string NamedSql => _namedSql.ToString();
-
     public IReadOnlyList<object> Parameters => _parameters;
+
+    /// <summary>
+    /// The statements one by one, for running each as its own command: Microsoft.Data.Sqlite looks every
+    /// parameter of a command up in every statement of it, so a batch run whole costs statements × parameters.
+    /// </summary>
+    public IReadOnlyList<SqlStatement> Statements => _statements;
 
     public static string ParameterName(int index) => $"@p{index}";
 
@@ -31,6 +35,8 @@ internal sealed class SqlBatch
     public SqlBatch Add(string statement, params object?[] arguments)
     {
         // Only arguments the statement refers to become parameters, each once however often it is used.
+        var statementStart = _parameters.Count;
+        _namedSql.Clear();
         Span<int> first = arguments.Length <= 32 ? stackalloc int[arguments.Length] : new int[arguments.Length];
         Span<int> count = arguments.Length <= 32 ? stackalloc int[arguments.Length] : new int[arguments.Length];
         first.Fill(-1);
@@ -65,11 +71,11 @@ internal sealed class SqlBatch
                 }
                 var number = first[index] + i;
                 _sql.Append('{').Append(number.ToString(CultureInfo.InvariantCulture)).Append('}');
-                _namedSql.Append("@p").Append(number.ToString(CultureInfo.InvariantCulture));
+                _namedSql.Append("@p").Append((number - statementStart).ToString(CultureInfo.InvariantCulture));
             }
         }
         _sql.Append(";\n");
-        _namedSql.Append(";\n");
+        _statements.Add(new SqlStatement(_namedSql.ToString(), statementStart, _parameters.Count - statementStart));
         return this;
     }
 
@@ -109,6 +115,13 @@ internal sealed class SqlBatch
         }
     }
 }
+
+/// <summary>
+/// One statement of a <see cref="SqlBatch"/>: its text with its own parameters named @p0, @p1…, which are
+/// the batch's parameters from <paramref name="FirstParameter"/> on. The same statement has the same text
+/// wherever it stands in a batch.
+/// </summary>
+internal sealed record SqlStatement(string NamedSql, int FirstParameter, int ParameterCount);
 
 /// <summary>Values to expand into a parameter list: <c>IN ({0})</c> with <c>new SqlList(values)</c>.</summary>
 internal sealed record SqlList(IReadOnlyList<object> Values)

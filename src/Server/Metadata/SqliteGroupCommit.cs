@@ -83,34 +83,36 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     private string? Run(SqliteConnection connection, PendingWrite pending)
     {
-        // Large batches (an audit flush) are one-offs: preparing them would push the hot upload commands out of the cache.
-        using var oneOff = pending.Batch.Parameters.Count > MaxPreparedParameters ? connection.CreateCommand() : null;
-        if (oneOff is not null) oneOff.CommandText = pending.Batch.NamedSql;
-        var command = oneOff ?? Prepared(connection, pending.Batch.NamedSql);
-        var parameters = pending.Batch.Parameters;
-        if (command.Parameters.Count == parameters.Count)
-        {
-            // A prepared command's parameters are named @p0, @p1… as before: only their values change.
-            for (var i = 0; i < parameters.Count; i++) command.Parameters[i].Value = parameters[i];
-        }
-        else
-        {
-            command.Parameters.Clear();
-            for (var i = 0; i < parameters.Count; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[i]);
-        }
-        if (!pending.ReturnsValue)
-        {
-            command.ExecuteNonQuery();
-            return null;
-        }
         string? value = null;
-        using var reader = command.ExecuteReader();
-        do
+        foreach (var statement in pending.Batch.Statements)
         {
+            // A statement with many parameters (a long IN list) is a one-off: preparing it would push the hot upload commands out of the cache.
+            using var oneOff = statement.ParameterCount > MaxPreparedParameters ? connection.CreateCommand() : null;
+            if (oneOff is not null) oneOff.CommandText = statement.NamedSql;
+            var command = oneOff ?? Prepared(connection, statement.NamedSql);
+            Bind(command, pending.Batch.Parameters, statement);
+            if (!pending.ReturnsValue)
+            {
+                command.ExecuteNonQuery();
+                continue;
+            }
+            using var reader = command.ExecuteReader();
             while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
         }
-        while (reader.NextResult());
         return value;
+    }
+
+    /// <summary>Gives a command the statement's parameters, keeping those it has when their names match.</summary>
+    public static void Bind(SqliteCommand command, IReadOnlyList<object> parameters, SqlStatement statement)
+    {
+        if (command.Parameters.Count == statement.ParameterCount)
+        {
+            // A prepared command's parameters are named @p0, @p1… as before: only their values change.
+            for (var i = 0; i < statement.ParameterCount; i++) command.Parameters[i].Value = parameters[statement.FirstParameter + i];
+            return;
+        }
+        command.Parameters.Clear();
+        for (var i = 0; i < statement.ParameterCount; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[statement.FirstParameter + i]);
     }
 
     private SqliteConnection Connection()
