@@ -43,11 +43,10 @@ internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay)
             { Date: { } date } => date - DateTimeOffset.UtcNow,
             _ => (TimeSpan?)null,
         };
-        if (asked is { } serverDelay) return Clamp(serverDelay);
+        // A date already past (clocks disagree) says nothing: the backoff decides.
+        if (asked > TimeSpan.Zero) return asked.Value > MaxDelay ? MaxDelay : asked.Value;
         // Exponential, each wait scattered over ±25% so clients that failed together do not return together.
-        var backoff = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30));
-        return Clamp(TimeSpan.FromMilliseconds(backoff * (0.75 + Random.Shared.NextDouble() / 2)));
+        var backoff = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30)) * (0.75 + Random.Shared.NextDouble() / 2);
+        return TimeSpan.FromMilliseconds(Math.Clamp(backoff, 0, MaxDelay.TotalMilliseconds));
     }
-
-    private static TimeSpan Clamp(TimeSpan delay) => delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxDelay ? MaxDelay : delay;
 }

@@ -14,13 +14,15 @@ public sealed class DatabaseMigrator
 
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly PlainSql _sql;
+    private readonly MetadataDialect _dialect;
     private readonly Type _contextType;
     private readonly ILogger<DatabaseMigrator> _logger;
 
-    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, PlainSql sql, Type contextType, ILogger<DatabaseMigrator> logger)
+    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, PlainSql sql, MetadataDialect dialect, Type contextType, ILogger<DatabaseMigrator> logger)
     {
         _contexts = contexts;
         _sql = sql;
+        _dialect = dialect;
         _contextType = contextType;
         _logger = logger;
     }
@@ -59,24 +61,45 @@ public sealed class DatabaseMigrator
         {
             applied = await _sql.QueryAsync($"SELECT \"MigrationId\" FROM \"{HistoryTable}\"", reader => reader.GetString(0), cancellationToken);
         }
-        catch (DbException)
+        catch (DbException e) when (_dialect.IsMissingSchema(e))
         {
-            return false; // no history table: a new database; EF Core's own path creates it, or reports what is wrong
+            return false; // a new database: EF Core's own path creates it
         }
         return KnownMigrations().All(new HashSet<string>(applied, StringComparer.Ordinal).Contains);
     }
 
-    // The migrations EF Core would apply to this context: types marked with the context and a migration id.
-    private IEnumerable<string> KnownMigrations() =>
-        from type in _contextType.Assembly.GetTypes()
-        where type.IsSubclassOf(typeof(Migration)) && type.GetCustomAttribute<DbContextAttribute>()?.ContextType == _contextType
-        select type.GetCustomAttribute<MigrationAttribute>()!.Id;
+    // The migrations EF Core would apply to this context: concrete types marked with the context and a migration id.
+    private IEnumerable<string> KnownMigrations()
+    {
+        Type?[] types;
+        try
+        {
+            types = _contextType.Assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            types = e.Types;
+        }
+        return from type in types
+               where type is { IsAbstract: false } && type.IsSubclassOf(typeof(Migration)) && type.GetCustomAttribute<DbContextAttribute>()?.ContextType == _contextType
+               let id = type.GetCustomAttribute<MigrationAttribute>()?.Id
+               where id is not null
+               select id;
+    }
 
     // EF Core keeps SQLite's migration lock as a row; a server killed while migrating leaves it behind,
     // and every later migration would wait for it forever.
     private async Task ClearStaleSqliteLockAsync(CancellationToken cancellationToken)
     {
-        var tables = await _sql.QueryAsync($"SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{SqliteLockTable}'", reader => reader.GetString(0), cancellationToken);
+        List<string> tables;
+        try
+        {
+            tables = await _sql.QueryAsync($"SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{SqliteLockTable}'", reader => reader.GetString(0), cancellationToken);
+        }
+        catch (DbException e) when (_dialect.IsMissingSchema(e))
+        {
+            return; // no database yet: a first start
+        }
         if (tables.Count == 0) return;
         var cleared = await _sql.ExecuteAsync($"DELETE FROM \"{SqliteLockTable}\"", cancellationToken);
         if (cleared > 0) _logger.LogWarning("Cleared a migration lock left by a server that stopped while migrating");

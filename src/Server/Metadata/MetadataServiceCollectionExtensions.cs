@@ -21,7 +21,7 @@ public static class MetadataServiceCollectionExtensions
                     .ConfigureWarnings(w => w.Ignore(SqliteEventId.TableRebuildPendingWarning, RelationalEventId.NonTransactionalMigrationOperationWarning)));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<SqliteCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, SqliteDialect>();
-                services.AddSingleton(new PlainSql(() => new Microsoft.Data.Sqlite.SqliteConnection(sqlite), SqliteConnectionSettings.Apply));
+                services.AddSingleton(new PlainSql(() => new Microsoft.Data.Sqlite.SqliteConnection(OpenedAnew(sqlite)), SqliteConnectionSettings.Apply));
                 break;
             case DatabaseProvider.PostgreSQL:
                 services.AddPooledDbContextFactory<PostgresCacheDbContext>((s, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(s.GetServices<IInterceptor>()));
@@ -46,7 +46,7 @@ public static class MetadataServiceCollectionExtensions
         }
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
-        services.AddSingleton(s => new TokenCatalog(Contexts(s)));
+        services.AddSingleton(s => new TokenCatalog(Contexts(s), Dialect(s), Plain(s)));
         services.AddSingleton(s => new AuditCatalog(Contexts(s), Dialect(s), s.GetRequiredService<MetadataWriter>()));
         services.AddSingleton(s => new UsageCatalog(Contexts(s)));
         services.AddSingleton(s => new LeaseCatalog(Contexts(s), Dialect(s)));
@@ -60,9 +60,19 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new RecentMissCatalog(Contexts(s)));
         services.AddSingleton(s => new ProtectionKeyCatalog(Contexts(s)));
         services.AddSingleton(s => new DashboardCatalog(Contexts(s)));
-        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s),
+        services.AddHostedService(s => new QueryWarmup(Contexts(s), s.GetRequiredService<ILogger<QueryWarmup>>()));
+        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s), Dialect(s),
             database.Provider == DatabaseProvider.Sqlite ? typeof(SqliteCacheDbContext) : typeof(PostgresCacheDbContext), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
+    }
+
+    // Plain reads are few (the start, the readiness probe): each opens the file afresh, unpooled, and never
+    // creates it, so a database file lost under a running server is reported rather than replaced by an empty one.
+    private static string OpenedAnew(string sqliteConnectionString)
+    {
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(sqliteConnectionString) { Pooling = false };
+        if (builder.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate) builder.Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite;
+        return builder.ToString();
     }
 
     private static string SqliteConnectionString(DatabaseOptions database, CacheRegistryOptions registry) =>

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CacheRegistry.Server.Metadata;
 
 /// <summary>
-/// Writes that catalogs contribute to and that commit together: one command, all or nothing. The core
+/// Writes that catalogs contribute to and that commit together: one transaction, all or nothing. The core
 /// uses it where one operation spans aggregates (storing a value blob and the entry naming it).
 /// </summary>
 public sealed class MetadataWrite

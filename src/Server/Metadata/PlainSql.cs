@@ -6,17 +6,25 @@ namespace CacheRegistry.Server.Metadata;
 /// Reads on a plain ADO.NET connection of the metadata database, for what a server reads on its way to
 /// serving (is the schema current, which storage the database belongs to, where the change log ends)
 /// and for the readiness probe. EF Core's first query builds its services, its relational model and a
-/// query pipeline: about a sixth of a start (dotnet-trace), which the presence filter's load pays
-/// instead, beside the server, once it serves.
+/// query pipeline: about a sixth of a start (dotnet-trace), which <see cref="QueryWarmup"/>
+/// pays instead, beside the server, once it serves. On SQLite it never creates the database file: the
+/// readiness probe must not make an empty database where one was lost.
 /// </summary>
 internal sealed class PlainSql(Func<DbConnection> connect, Action<DbConnection> onOpened)
 {
-    /// <summary>The rows of a query, each read by <paramref name="read"/>.</summary>
-    public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    /// <summary>The rows of a query, each read by <paramref name="read"/>; its parameters are named @p0, @p1….</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = SqlBatch.ParameterName(i);
+            parameter.Value = parameters[i];
+            command.Parameters.Add(parameter);
+        }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));

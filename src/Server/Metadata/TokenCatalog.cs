@@ -7,8 +7,15 @@ namespace CacheRegistry.Server.Metadata;
 public sealed class TokenCatalog
 {
     private readonly IDbContextFactory<CacheDbContext> _contexts;
+    private readonly MetadataDialect _dialect;
+    private readonly PlainSql _sql;
 
-    internal TokenCatalog(IDbContextFactory<CacheDbContext> contexts) => _contexts = contexts;
+    internal TokenCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PlainSql sql)
+    {
+        _contexts = contexts;
+        _dialect = dialect;
+        _sql = sql;
+    }
 
     public async Task AddAsync(TokenInfo token, CancellationToken cancellationToken)
     {
@@ -39,9 +46,8 @@ public sealed class TokenCatalog
     }
 
     /// <summary>Ids of revoked tokens that have not expired (expired ones fail validation anyway).</summary>
-    public async Task<IReadOnlyList<string>> RevokedAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        return await db.IssuedTokens.AsNoTracking().Where(t => t.RevokedAt != null && t.ExpiresAt > now).Select(t => t.Id).ToListAsync(cancellationToken);
-    }
+    // Read before the server serves (the revocation list), hence plain SQL.
+    public async Task<IReadOnlyList<string>> RevokedAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        await _sql.QueryAsync("SELECT id FROM issued_tokens WHERE revoked_at IS NOT NULL AND expires_at > @p0",
+            reader => reader.GetString(0), cancellationToken, _dialect.Time(now));
 }

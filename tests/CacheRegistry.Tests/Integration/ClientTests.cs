@@ -178,6 +178,25 @@ public sealed class ClientTests(BackendInfrastructure infrastructure) : ServerTe
     }
 
     [Fact]
+    public async Task A_Retry_After_given_as_a_date_is_waited_for()
+    {
+        var attempts = 0;
+        await using var limited = await StartFakeServerAsync(app => app.MapMethods("/cas/{digest}", ["HEAD"], (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref attempts) > 1) return Results.Ok();
+            context.Response.Headers.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(2).ToString("R");
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }));
+
+        using var client = new CacheClient(new CacheClientOptions { Server = new Uri(limited.Urls.Single()), RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await client.BlobExistsAsync(TestData.Digest([1])));
+        Assert.Equal(2, attempts);
+        // The date has whole seconds: at least one of the two seconds is waited, whatever the rounding.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {clock.Elapsed}, before the Retry-After date");
+    }
+
+    [Fact]
     public async Task Requests_that_create_something_are_not_retried()
     {
         var attempts = 0;
