@@ -36,14 +36,13 @@ public sealed class DatabaseMigrator
     public async Task MigrateAsync(bool exclusive, CancellationToken cancellationToken = default)
     {
         if (exclusive && IsSqlite) await ClearStaleSqliteLockAsync(cancellationToken);
-        // Up to date (every start but the first after an upgrade): asked in plain SQL, because EF Core's
+        // None pending (every start but the first after an upgrade): asked in plain SQL, because EF Core's
         // MigrateAsync would take the migration lock and compare the whole model with its snapshot, and
         // even GetPendingMigrationsAsync costs EF Core's first-query set-up.
-        if (await IsUpToDateAsync(cancellationToken)) return;
+        var pending = await PendingMigrationsAsync(cancellationToken);
+        if (pending.Count == 0) return;
 
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count == 0) return;
         _logger.LogInformation("Applying migrations: {Migrations}", string.Join(", ", pending));
         await db.Database.MigrateAsync(cancellationToken);
         if (IsSqlite)
@@ -53,19 +52,20 @@ public sealed class DatabaseMigrator
         }
     }
 
-    // Whether the history table records every migration compiled into the server (a newer server may have recorded more).
-    private async Task<bool> IsUpToDateAsync(CancellationToken cancellationToken)
+    // The migrations compiled into the server that the history table does not record, in order (a newer
+    // server may have recorded more); all of them for a new database.
+    private async Task<List<string>> PendingMigrationsAsync(CancellationToken cancellationToken)
     {
-        List<string> applied;
+        var applied = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            applied = await _sql.QueryAsync($"SELECT \"MigrationId\" FROM \"{HistoryTable}\"", reader => reader.GetString(0), cancellationToken);
+            applied.UnionWith(await _sql.QueryAsync($"SELECT \"MigrationId\" FROM \"{HistoryTable}\"", reader => reader.GetString(0), cancellationToken));
         }
         catch (DbException e) when (_dialect.IsMissingSchema(e))
         {
-            return false; // a new database: EF Core's own path creates it
+            // a new database: EF Core's MigrateAsync creates it
         }
-        return KnownMigrations().All(new HashSet<string>(applied, StringComparer.Ordinal).Contains);
+        return KnownMigrations().Where(id => !applied.Contains(id)).Order(StringComparer.Ordinal).ToList();
     }
 
     // The migrations EF Core would apply to this context: concrete types marked with the context and a migration id.

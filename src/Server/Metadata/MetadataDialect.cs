@@ -77,7 +77,7 @@ internal sealed class SqliteDialect : MetadataDialect
                     command.Transaction = (SqliteTransaction)transaction.GetDbTransaction();
                     commands.Add(statement.NamedSql, command);
                 }
-                SqliteGroupCommit.Bind(command, batch.Parameters, statement);
+                statement.Bind(command, batch.Parameters);
                 changed += await command.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);

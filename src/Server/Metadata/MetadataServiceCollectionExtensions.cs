@@ -10,9 +10,11 @@ public static class MetadataServiceCollectionExtensions
     /// <summary>Registers the configured database provider and the catalogs over it.</summary>
     public static IServiceCollection AddCacheMetadata(this IServiceCollection services, DatabaseOptions database, CacheRegistryOptions registry)
     {
+        Type contextType;
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
+                contextType = typeof(SqliteCacheDbContext);
                 var sqlite = SqliteConnectionString(database, registry);
                 services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSettings())
                     // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
@@ -24,6 +26,7 @@ public static class MetadataServiceCollectionExtensions
                 services.AddSingleton(new PlainSql(() => new Microsoft.Data.Sqlite.SqliteConnection(OpenedAnew(sqlite)), SqliteConnectionSettings.Apply));
                 break;
             case DatabaseProvider.PostgreSQL:
+                contextType = typeof(PostgresCacheDbContext);
                 services.AddPooledDbContextFactory<PostgresCacheDbContext>((s, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(s.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<PostgresCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, PostgresDialect>();
@@ -61,8 +64,7 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new ProtectionKeyCatalog(Contexts(s)));
         services.AddSingleton(s => new DashboardCatalog(Contexts(s)));
         services.AddHostedService(s => new QueryWarmup(Contexts(s), s.GetRequiredService<ILogger<QueryWarmup>>()));
-        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s), Dialect(s),
-            database.Provider == DatabaseProvider.Sqlite ? typeof(SqliteCacheDbContext) : typeof(PostgresCacheDbContext), s.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s), Dialect(s), contextType, s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }
 

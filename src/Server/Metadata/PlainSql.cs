@@ -18,13 +18,7 @@ internal sealed class PlainSql(Func<DbConnection> connect, Action<DbConnection> 
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = SqlBatch.ParameterName(i);
-            parameter.Value = parameters[i];
-            command.Parameters.Add(parameter);
-        }
+        SqlStatement.BindValues(command, parameters, 0, parameters.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 
@@ -121,7 +122,32 @@ internal sealed class SqlBatch
 /// the batch's parameters from <paramref name="FirstParameter"/> on. The same statement has the same text
 /// wherever it stands in a batch.
 /// </summary>
-internal sealed record SqlStatement(string NamedSql, int FirstParameter, int ParameterCount);
+internal sealed record SqlStatement(string NamedSql, int FirstParameter, int ParameterCount)
+{
+    /// <summary>Gives a command this statement's values of the batch's <paramref name="parameters"/>.</summary>
+    public void Bind(DbCommand command, IReadOnlyList<object> parameters) => BindValues(command, parameters, FirstParameter, ParameterCount);
+
+    /// <summary>
+    /// Gives a command parameters @p0, @p1… holding <paramref name="count"/> values from <paramref name="first"/> on. A
+    /// command that has as many (a prepared one, run again) keeps its parameters and takes the new values.
+    /// </summary>
+    public static void BindValues(DbCommand command, IReadOnlyList<object> values, int first, int count)
+    {
+        if (command.Parameters.Count == count)
+        {
+            for (var i = 0; i < count; i++) command.Parameters[i].Value = values[first + i];
+            return;
+        }
+        command.Parameters.Clear();
+        for (var i = 0; i < count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = SqlBatch.ParameterName(i);
+            parameter.Value = values[first + i];
+            command.Parameters.Add(parameter);
+        }
+    }
+}
 
 /// <summary>Values to expand into a parameter list: <c>IN ({0})</c> with <c>new SqlList(values)</c>.</summary>
 internal sealed record SqlList(IReadOnlyList<object> Values)

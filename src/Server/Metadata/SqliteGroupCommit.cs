@@ -90,7 +90,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             using var oneOff = statement.ParameterCount > MaxPreparedParameters ? connection.CreateCommand() : null;
             if (oneOff is not null) oneOff.CommandText = statement.NamedSql;
             var command = oneOff ?? Prepared(connection, statement.NamedSql);
-            Bind(command, pending.Batch.Parameters, statement);
+            statement.Bind(command, pending.Batch.Parameters);
             if (!pending.ReturnsValue)
             {
                 command.ExecuteNonQuery();
@@ -100,19 +100,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
         }
         return value;
-    }
-
-    /// <summary>Gives a command the statement's parameters, keeping those it has when their names match.</summary>
-    public static void Bind(SqliteCommand command, IReadOnlyList<object> parameters, SqlStatement statement)
-    {
-        if (command.Parameters.Count == statement.ParameterCount)
-        {
-            // A prepared command's parameters are named @p0, @p1… as before: only their values change.
-            for (var i = 0; i < statement.ParameterCount; i++) command.Parameters[i].Value = parameters[statement.FirstParameter + i];
-            return;
-        }
-        command.Parameters.Clear();
-        for (var i = 0; i < statement.ParameterCount; i++) command.Parameters.AddWithValue(SqlBatch.ParameterName(i), parameters[statement.FirstParameter + i]);
     }
 
     private SqliteConnection Connection()
