@@ -1,4 +1,5 @@
 using CacheRegistry.Server;
+using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
 
@@ -18,7 +19,10 @@ if (args.Contains("--version"))
 var migrateOnly = args.Length > 0 && args[0] == "migrate";
 try
 {
-    var app = ServerHost.Build(ServerHost.CreateBuilder(migrateOnly ? args[1..] : args));
+    var builder = ServerHost.CreateBuilder(migrateOnly ? args[1..] : args);
+    var settings = builder.Configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
+    if (settings.SocketThreads > 0) SocketThreads.RunRequestsOnThem(builder.WebHost, settings.SocketThreads);
+    var app = ServerHost.Build(builder);
     if (migrateOnly)
     {
         await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(exclusive: false);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CacheRegistry.Server.Hosting;
 
 namespace CacheRegistry.Server.Metadata;
 
@@ -50,6 +51,7 @@ internal sealed class PlainSql(Func<DbConnection> connect, Action<DbConnection> 
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        await SocketThreads.Leave(); // SQLite opens its file, and runs every command, synchronously
         var connection = connect();
         try
         {

@@ -1,5 +1,6 @@
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Storage;
+using CacheRegistry.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Storage.FileSystem;
@@ -41,8 +42,9 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult(file.Exists ? file.Length : (long?)null);
     }
 
-    public Task PutAsync(StorageKey key, StagedContent content, CancellationToken cancellationToken)
+    public async Task PutAsync(StorageKey key, StagedContent content, CancellationToken cancellationToken)
     {
+        await SocketThreads.Leave(); // creating or renaming a file can wait on the filesystem's journal
         var target = PathOf(key);
         try
         {
@@ -53,7 +55,6 @@ public sealed class FileSystemBlobStore : IBlobStore
             _knownDirectories.TryRemove(Path.GetDirectoryName(target)!, out _); // removed behind our back: create it again
             Publish(content, target);
         }
-        return Task.CompletedTask;
     }
 
     private void Publish(StagedContent content, string target)
@@ -108,10 +109,10 @@ public sealed class FileSystemBlobStore : IBlobStore
         _knownDirectories.TryAdd(directory, 0);
     }
 
-    public Task DeleteAsync(StorageKey key, CancellationToken cancellationToken)
+    public async Task DeleteAsync(StorageKey key, CancellationToken cancellationToken)
     {
+        await SocketThreads.Leave();
         File.Delete(PathOf(key));
-        return Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
