@@ -1,5 +1,4 @@
 using CacheRegistry.Server;
-using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Metadata;
 
@@ -20,8 +19,8 @@ var migrateOnly = args.Length > 0 && args[0] == "migrate";
 try
 {
     var builder = ServerHost.CreateBuilder(migrateOnly ? args[1..] : args);
-    var settings = builder.Configuration.GetSection(CacheRegistryOptions.Section).Get<CacheRegistryOptions>() ?? new();
-    if (settings.SocketThreads > 0) SocketThreads.RunRequestsOnThem(builder.WebHost, settings.SocketThreads);
+    var socketThreads = SocketThreadHosting.ThreadsFor(builder.Configuration);
+    if (socketThreads > 0) builder.WebHost.UseSocketThreads(socketThreads);
     var app = ServerHost.Build(builder);
     if (migrateOnly)
     {

@@ -42,7 +42,7 @@ public static class ServerHost
 
         var app = builder.Build();
         app.UseMiddleware<Observability.RequestMetricsMiddleware>(); // outermost: sees every final status
-        app.UseThreadPoolForWrites();
+        app.KeepOnlyCacheReadsOnSocketThreads();
         app.UseExceptionHandler();
         app.UseMiddleware<RequestScopeMiddleware>(); // the namespace and protocol, once, for everything below
         app.UseDashboardSessions(); // on dashboard pages, the session cookie's token is the bearer token

@@ -57,7 +57,7 @@ public sealed class StorageBindingCheck(StorageBindingCatalog bindings, IBlobSto
 
     private async Task WriteMarkerAsync(string content, CancellationToken cancellationToken)
     {
-        await using var staged = staging.Create();
+        await using var staged = await staging.CreateAsync();
         await staged.Stream.WriteAsync(Encoding.UTF8.GetBytes(content + "\n"), cancellationToken);
         await staged.CompleteAsync();
         await store.PutAsync(StorageKey.Marker, staged, cancellationToken);

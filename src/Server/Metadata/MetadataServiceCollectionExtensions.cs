@@ -16,7 +16,7 @@ public static class MetadataServiceCollectionExtensions
             case DatabaseProvider.Sqlite:
                 contextType = typeof(SqliteCacheDbContext);
                 var sqlite = SqliteConnectionString(database, registry);
-                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(s.GetServices<IInterceptor>()).AddInterceptors(new SqliteOffSocketThreads(), new SqliteConnectionSettings())
+                services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(new SqliteOffSocketThreads()).AddInterceptors(s.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSettings())
                     // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
                     // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's
                     // "PRAGMA foreign_keys" is per connection, outside the migration's transaction, which SQLite keeps atomic.

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using CacheRegistry.Server.Hosting;
+using CacheRegistry.Server.Core.Threading;
 
 namespace CacheRegistry.Server.Metadata;
 

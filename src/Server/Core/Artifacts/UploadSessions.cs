@@ -54,7 +54,7 @@ public sealed class UploadSessions(
         await FindAsync(ns, id, cancellationToken);
         var (room, bound) = await RoomAsync(ns, id, number, cancellationToken);
 
-        await using var staged = staging.Create();
+        await using var staged = await staging.CreateAsync();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long size = 0;
         try

@@ -67,7 +67,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
                 return new IngestedBlob(hasher.Finish(), hasher.Length, content, encoding);
             }
 
-            var staged = staging.Create();
+            var staged = await staging.CreateAsync();
             try
             {
                 var storedEncoding = Compresses(buffer.AsSpan(0, first)) ? BlobEncoding.Zstd : BlobEncoding.Identity;
@@ -115,7 +115,7 @@ public sealed class BlobIngestor(StagingArea staging, IOptions<CompressionOption
     // The client's frame is kept as it came (no recompression); the digest is of what it decompresses to.
     private async Task<IngestedBlob> ReadZstdAsync(Stream body, StreamHasher hasher, DigestScanner? scanner, bool keepContent, long maxSize, CancellationToken cancellationToken)
     {
-        var staged = keepContent ? staging.Create() : null;
+        var staged = keepContent ? await staging.CreateAsync() : null;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {

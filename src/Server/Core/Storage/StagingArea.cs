@@ -1,4 +1,5 @@
 using CacheRegistry.Server.Configuration;
+using CacheRegistry.Server.Core.Threading;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Core.Storage;
@@ -19,8 +20,9 @@ public sealed class StagingArea
     /// <summary>Bytes free on the staging area's filesystem.</summary>
     public long FreeBytes => new DriveInfo(DirectoryPath).AvailableFreeSpace;
 
-    public StagedFile Create()
+    public async Task<StagedFile> CreateAsync()
     {
+        await SocketThreads.Leave(); // creating a file can wait on the filesystem's journal
         try
         {
             return new StagedFile(Path.Combine(DirectoryPath, $"{Guid.NewGuid():N}.tmp"));
@@ -130,6 +132,7 @@ public sealed class StagedFile : StagedContent
     public async Task CompleteAsync()
     {
         if (_stream is null) return;
+        await SocketThreads.Leave();
         try
         {
             await _stream.FlushAsync();
@@ -148,6 +151,7 @@ public sealed class StagedFile : StagedContent
 
     public override async ValueTask DisposeAsync()
     {
+        await SocketThreads.Leave(); // closing and deleting a file can wait on the filesystem
         if (_stream is not null)
         {
             try

@@ -1,6 +1,6 @@
 using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Storage;
-using CacheRegistry.Server.Hosting;
+using CacheRegistry.Server.Core.Threading;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Storage.FileSystem;
