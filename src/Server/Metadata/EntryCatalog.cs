@@ -68,19 +68,20 @@ public sealed class EntryCatalog
         return new EntryLookup(new FoundEntry(BlobCatalog.ToStoredBlob(found.value), ParseMetadata(found.Metadata), outputs), found.References.Count >= found.ReferenceCount);
     }
 
-    /// <summary>Which of the keys exist, complete, with their values and metadata (not their references); one query.</summary>
-    public async Task<IReadOnlyDictionary<string, FoundEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    /// <summary>Which of the keys exist, complete, with their values' digests and sizes and their metadata; one query.</summary>
+    public async Task<IReadOnlyDictionary<string, PresentEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         var list = keys.Distinct().Where(key => _presence.MayHoldEntry(new EntryAddress(ns, kind, key))).ToArray();
-        if (list.Length == 0) return new Dictionary<string, FoundEntry>();
+        if (list.Length == 0) return new Dictionary<string, PresentEntry>();
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var found = await (
             from entry in db.CacheEntries
             join value in db.Blobs on entry.ValueDigest equals value.Digest
             where entry.Namespace == ns.Value && entry.Kind == kind && EF.Parameter(list).Contains(entry.Key)
-                && db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount
-            select new { entry.Key, value, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
-        return found.ToDictionary(f => f.Key, f => new FoundEntry(BlobCatalog.ToStoredBlob(f.value), ParseMetadata(f.Metadata), []), StringComparer.Ordinal);
+                && (entry.ReferenceCount == 0 // most entries name no other blob: no count of their references
+                    || db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount)
+            select new { entry.Key, entry.ValueDigest, value.Size, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
+        return found.ToDictionary(f => f.Key, f => new PresentEntry(Sha256Digest.Parse(f.ValueDigest), f.Size, ParseMetadata(f.Metadata)), StringComparer.Ordinal);
     }
 
     /// <summary>

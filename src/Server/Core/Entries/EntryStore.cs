@@ -52,13 +52,13 @@ public sealed class EntryStore(
     }
 
     /// <summary>Which of the keys exist (with their values' sizes and metadata); those found count as used now.</summary>
-    public async Task<IReadOnlyDictionary<string, FoundEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, PresentEntry>> FindManyAsync(NamespaceName ns, EntryKind kind, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         var found = await entries.FindManyAsync(ns, kind, keys, cancellationToken);
         foreach (var (key, entry) in found)
         {
             access.RecordEntryPresence(new EntryAddress(ns, kind, key));
-            if (!entry.Value.Digest.IsEmpty) access.RecordBlobPresence(entry.Value.Digest);
+            if (!entry.Value.IsEmpty) access.RecordBlobPresence(entry.Value);
         }
         return found;
     }

@@ -50,7 +50,7 @@ public static class TurborepoRemoteCache
         var keys = query.Hashes.Select(h => RouteValues.OpaqueKey(h, "artifact hash")).ToList();
         var found = await entries.FindManyAsync(scope.RequiredNamespace, EntryKind.Turborepo, keys, context.RequestAborted);
         var answer = keys.Distinct().ToDictionary(key => key, key => found.TryGetValue(key, out var entry)
-            ? new ArtifactInfo(entry.Value.Size, Duration(entry), entry.Metadata.GetValueOrDefault("x-artifact-tag"))
+            ? new ArtifactInfo(entry.Size, Duration(entry.Metadata), entry.Metadata.GetValueOrDefault("x-artifact-tag"))
             : null);
         return Results.Ok(answer);
     }
@@ -77,8 +77,8 @@ public static class TurborepoRemoteCache
         return headers;
     }
 
-    private static long Duration(FoundEntry entry) =>
-        long.TryParse(entry.Metadata.GetValueOrDefault("x-artifact-duration"), out var ms) ? ms : 0;
+    private static long Duration(IReadOnlyDictionary<string, string> metadata) =>
+        long.TryParse(metadata.GetValueOrDefault("x-artifact-duration"), out var ms) ? ms : 0;
 
     private sealed record ArtifactQuery(IReadOnlyList<string>? Hashes);
 
