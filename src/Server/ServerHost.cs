@@ -26,6 +26,9 @@ public static class ServerHost
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // /readyz says why it is not ready; a probe every few seconds need not log it each time.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+        // A flood of refused requests with a slow stdout drops log lines rather than holding up the requests
+        // (and the socket threads they run on) once the console's queue is full.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.QueueFullMode = Microsoft.Extensions.Logging.Console.ConsoleLoggerQueueFullMode.DropWrite);
         return builder;
     }
 
