@@ -19,7 +19,7 @@ var migrateOnly = args.Length > 0 && args[0] == "migrate";
 try
 {
     var builder = ServerHost.CreateBuilder(migrateOnly ? args[1..] : args);
-    var socketThreads = SocketThreadHosting.ThreadsFor(builder.Configuration);
+    var socketThreads = SocketThreadHosting.SocketThreadCount(builder.Configuration);
     if (socketThreads > 0) builder.WebHost.UseSocketThreads(socketThreads);
     var app = ServerHost.Build(builder);
     if (migrateOnly)

@@ -28,7 +28,10 @@ public static class ServerHost
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         // A flood of refused requests with a slow stdout drops log lines rather than holding up the requests
         // (and the socket threads they run on) once the console's queue is full.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.QueueFullMode = Microsoft.Extensions.Logging.Console.ConsoleLoggerQueueFullMode.DropWrite);
+        if (builder.Configuration["Logging:Console:QueueFullMode"] is null)
+        {
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.QueueFullMode = Microsoft.Extensions.Logging.Console.ConsoleLoggerQueueFullMode.DropWrite);
+        }
         return builder;
     }
 

@@ -7,6 +7,9 @@ namespace CacheRegistry.Server.Dashboard;
 
 public static class DashboardEndpoints
 {
+    /// <summary>The dashboard's protocol tag (its requests' metrics and logs say "dashboard").</summary>
+    public const string Protocol = "dashboard";
+
     /// <summary>
     /// Maps the dashboard's pages. Each declares who may see it like every other endpoint: the overview and
     /// the artifact index any valid credentials (they show only what the caller may read), a namespace's
@@ -16,7 +19,7 @@ public static class DashboardEndpoints
     public static void MapDashboard(this IEndpointRouteBuilder routes)
     {
         var dashboard = routes.MapGroup("").WithMetadata(DashboardEndpoint.Instance);
-        var site = dashboard.MapGroup("").InScope("dashboard", NamespaceSource.None);
+        var site = dashboard.MapGroup("").InScope(Protocol, NamespaceSource.None);
         site.MapGet("/dashboard/assets/{file}", Assets.Serve).AllowAnonymous();
         site.MapGet("/dashboard/signin", SignInPage.Show).AllowAnonymous();
         site.MapPost("/dashboard/signin", SignInPage.SignInAsync).AllowAnonymous().WithMetadata(ReadOnlyRequest.Instance).AddEndpointFilter<AntiforgeryCheck>();
@@ -29,7 +32,7 @@ public static class DashboardEndpoints
         site.MapPost("/dashboard/tokens/{id}/revoke", TokenPages.RevokeAsync).RequireOperator().WithMetadata(ReadOnlyRequest.Instance).AddEndpointFilter<AntiforgeryCheck>();
         site.MapGet("/dashboard/audit", AuditPage.ShowAsync).RequireOperator();
 
-        var inNamespace = dashboard.MapGroup("").InScope("dashboard", NamespaceSource.RoutePrefix);
+        var inNamespace = dashboard.MapGroup("").InScope(Protocol, NamespaceSource.RoutePrefix);
         inNamespace.MapGet("/dashboard/namespaces/{ns}", NamespacePage.ShowAsync).RequireRead();
         inNamespace.MapGet("/artifacts/{ns}", ArtifactPages.NamesAsync).RequireRead();
         inNamespace.MapGet("/artifacts/{ns}/{name}", ArtifactPages.VersionsAsync).RequireRead();

@@ -24,13 +24,11 @@ public static class SocketThreadHosting
     /// and none otherwise. Every socket completion of the process continues on a socket thread, Npgsql's
     /// and the S3 client's too, and code after them (a sweep listing the blob directory) would hold those up.
     /// </summary>
-    public static int ThreadsFor(IConfiguration configuration)
+    public static int SocketThreadCount(IConfiguration configuration)
     {
-        // Read before the host exists; the host validates the settings when it starts.
-        T Settings<T>(string section) where T : new() => configuration.GetSection(section).Get<T>() ?? new();
-        var embedded = Settings<DatabaseOptions>(DatabaseOptions.Section).Provider == DatabaseProvider.Sqlite
-            && Settings<StorageOptions>(StorageOptions.Section).Provider == StorageProvider.FileSystem;
-        return Settings<CacheRegistryOptions>(CacheRegistryOptions.Section).SocketThreads ?? (embedded ? 4 * Environment.ProcessorCount : 0);
+        var embedded = configuration.ReadSettings<DatabaseOptions>(DatabaseOptions.Section).Provider == DatabaseProvider.Sqlite
+            && configuration.ReadSettings<StorageOptions>(StorageOptions.Section).Provider == StorageProvider.FileSystem;
+        return configuration.ReadSettings<CacheRegistryOptions>(CacheRegistryOptions.Section).SocketThreads ?? (embedded ? 4 * Environment.ProcessorCount : 0);
     }
 
     /// <summary>
@@ -45,9 +43,11 @@ public static class SocketThreadHosting
     }
 
     /// <summary>
-    /// Every request but a cache read continues on the thread pool: uploads and deletions wait on disks and
+    /// Every request but a cache read starts on the thread pool: uploads and deletions wait on disks and
     /// the database anyway (on the socket threads small uploads took a tenth more CPU each), and the
-    /// dashboard, the API and /metrics call libraries that may wait synchronously.
+    /// dashboard (Data Protection reads its keys synchronously) and /metrics call libraries that may wait
+    /// synchronously. An HTTP/1.1 body read that waits resumes on a socket thread: hashing and compressing
+    /// an upload's next blocks may run there, which is why the calls that block leave again.
     /// </summary>
     public static IApplicationBuilder KeepOnlyCacheReadsOnSocketThreads(this IApplicationBuilder app) => app.Use(static async (context, next) =>
     {
@@ -55,7 +55,10 @@ public static class SocketThreadHosting
         await next(context);
     });
 
+    // A read of a namespace's data through a protocol or the API; not a dashboard page.
     private static bool IsCacheRead(HttpContext context) =>
         (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
-        && context.GetEndpoint()?.Metadata.GetMetadata<NamespaceSourceMetadata>() is { Source: not NamespaceSource.None };
+        && context.GetEndpoint()?.Metadata is { } metadata
+        && metadata.GetMetadata<NamespaceSourceMetadata>() is { Source: not NamespaceSource.None }
+        && metadata.GetMetadata<ProtocolTag>() is not { Name: Dashboard.DashboardEndpoints.Protocol };
 }

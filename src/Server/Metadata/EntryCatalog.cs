@@ -78,8 +78,7 @@ public sealed class EntryCatalog
             from entry in db.CacheEntries
             join value in db.Blobs on entry.ValueDigest equals value.Digest
             where entry.Namespace == ns.Value && entry.Kind == kind && EF.Parameter(list).Contains(entry.Key)
-                && (entry.ReferenceCount == 0 // most entries name no other blob: no count of their references
-                    || db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount)
+                && db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount
             select new { entry.Key, entry.ValueDigest, value.Size, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
         return found.ToDictionary(f => f.Key, f => new PresentEntry(Sha256Digest.Parse(f.ValueDigest), f.Size, ParseMetadata(f.Metadata)), StringComparer.Ordinal);
     }

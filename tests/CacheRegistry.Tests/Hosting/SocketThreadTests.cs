@@ -75,6 +75,7 @@ public sealed class SocketThreadTests
             }
         })));
         Assert.All(waiting, read => Assert.False(read.IsCompleted, "the write lock was released early: the test proves nothing"));
+        Assert.True(reads >= Connections, $"only {reads} reads ran while the lock was held: the test proves nothing");
         Assert.True(slowest < TimeSpan.FromSeconds(2), $"a read took {slowest.TotalMilliseconds:0} ms while others waited for the database ({reads} reads)");
 
         await ExecuteAsync(other, "ROLLBACK");
@@ -84,6 +85,20 @@ public sealed class SocketThreadTests
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
         foreach (var client in forgetters.Concat(readers)) client.Dispose();
+    }
+
+    [Theory]
+    [InlineData("many", "CacheRegistry:SocketThreads is 'many'")]
+    [InlineData("2000", "CacheRegistry:SocketThreads is 2000; it must be at least 0 and at most 1024")]
+    public async Task A_bad_socket_thread_count_stops_the_process_with_one_line_naming_it(string value, string expected)
+    {
+        await using var backend = new SqliteFileSystemBackend();
+        // Program reads it before the host exists (it is process-wide), so this runs the real process.
+        await using var server = ServerProcess.Start(new Dictionary<string, string?>(backend.Settings) { ["CacheRegistry:SocketThreads"] = value });
+        Assert.Equal(1, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var errors = server.Output.Split('\n').Where(line => line.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(errors, line => line.StartsWith("error: " + expected, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", server.Output);
     }
 
     private static async Task<List<HttpClient>> ConnectedClientsAsync(Uri server)

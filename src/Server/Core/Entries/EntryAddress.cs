@@ -42,7 +42,7 @@ public enum EntryWriteMode
 }
 
 /// <summary>An entry as a "which of these exist" query answers it: its value's digest and size, and its protocol metadata.</summary>
-public sealed record PresentEntry(Sha256Digest Value, long Size, IReadOnlyDictionary<string, string> Metadata);
+public sealed record PresentEntry(Sha256Digest ValueDigest, long Size, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>A found entry: its value, the protocol metadata stored with it, and the other blobs it names (an action result's outputs).</summary>
 public sealed record FoundEntry(StoredBlob Value, IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<Sha256Digest> References);

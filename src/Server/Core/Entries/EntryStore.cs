@@ -58,7 +58,7 @@ public sealed class EntryStore(
         foreach (var (key, entry) in found)
         {
             access.RecordEntryPresence(new EntryAddress(ns, kind, key));
-            if (!entry.Value.IsEmpty) access.RecordBlobPresence(entry.Value);
+            if (!entry.ValueDigest.IsEmpty) access.RecordBlobPresence(entry.ValueDigest);
         }
         return found;
     }
