@@ -51,7 +51,8 @@ public static class SocketThreadHosting
     /// </summary>
     public static IApplicationBuilder KeepOnlyCacheReadsOnSocketThreads(this IApplicationBuilder app) => app.Use(static async (context, next) =>
     {
-        if (!IsCacheRead(context)) await SocketThreads.Leave();
+        // On the thread pool already (socket threads off) there is nothing to decide.
+        if (SocketThreads.OnSocketThread && !IsCacheRead(context)) await SocketThreads.Leave();
         await next(context);
     });
 

@@ -7,8 +7,9 @@ namespace CacheRegistry.Server.Metadata;
 
 /// <summary>
 /// Several SQL statements run together in one transaction (on PostgreSQL as one command, one round trip;
-/// on SQLite, in process, statement by statement), with their parameters numbered in order. Each statement uses {0}, {1}… for its own arguments; a <see cref="SqlList"/> argument
-/// expands to a comma-separated list of parameters, for IN (…).
+/// on SQLite, in process, statement by statement), with their parameters numbered in order. Each
+/// statement uses {0}, {1}… for its own arguments; a <see cref="SqlList"/> argument expands to a
+/// comma-separated list of parameters, for IN (…).
 /// </summary>
 internal sealed class SqlBatch
 {

@@ -132,7 +132,7 @@ public sealed class StagedFile : StagedContent
     public async Task CompleteAsync()
     {
         if (_stream is null) return;
-        await SocketThreads.Leave();
+        await SocketThreads.Leave(); // closing a file can wait on the filesystem
         try
         {
             await _stream.FlushAsync();

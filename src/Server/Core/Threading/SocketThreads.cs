@@ -14,14 +14,16 @@ public static class SocketThreads
     /// <summary>Continues on the thread pool when on a socket thread (any thread outside the pool), at once otherwise.</summary>
     public static ThreadPoolHop Leave() => default;
 
+    // On Linux the pool's threads are the only ones that run continuations besides the socket threads
+    // (and a process's main thread, for which a hop is harmless).
+    public static bool OnSocketThread => !Thread.CurrentThread.IsThreadPoolThread;
+
     /// <summary>The awaitable of <see cref="Leave"/>.</summary>
     public readonly struct ThreadPoolHop : ICriticalNotifyCompletion
     {
         public ThreadPoolHop GetAwaiter() => this;
 
-        // On Linux the pool's threads are the only ones that run continuations besides the socket threads
-        // (and a process's main thread, for which the hop is harmless).
-        public bool IsCompleted => Thread.CurrentThread.IsThreadPoolThread;
+        public bool IsCompleted => !OnSocketThread;
 
         public void GetResult()
         {
