@@ -68,6 +68,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddHostedService<ChangeFeedService>();
         services.AddHostedService<StagingCleanupService>();
         services.AddHostedService<DurabilityFlushService>();
+        services.AddHostedService<WalCheckpointService>();
         services.AddHostedService<PresenceFilterLoader>();
         services.AddSingleton<GcLease>();
         services.AddSingleton<EvictionPolicies>();

@@ -46,6 +46,7 @@ public static class MetadataServiceCollectionExtensions
         {
             services.AddSingleton(s => new SqliteSharing(SqliteConnectionString(database, registry), s.GetRequiredService<PresenceFilter>(), s.GetRequiredService<ILogger<SqliteSharing>>()));
             services.AddHostedService(s => s.GetRequiredService<SqliteSharing>());
+            services.AddSingleton(_ => new SqliteCheckpointer(SqliteConnectionString(database, registry)));
         }
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));

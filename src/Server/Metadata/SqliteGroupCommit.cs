@@ -6,9 +6,10 @@ namespace CacheRegistry.Server.Metadata;
 /// <summary>
 /// Commits concurrent <see cref="MetadataWrite"/>s on SQLite together (group commit): SQLite has one
 /// writer at a time, so uploads that would each wait for the lock and a commit of their own are
-/// gathered while the previous group commits, and written in one transaction, each inside a savepoint
-/// so that one refused by a constraint fails alone. Every caller is answered only after the commit
-/// that holds its write (or its failure). One long-lived connection, with its prepared commands kept.
+/// gathered while the previous group commits, and written in one transaction. When the database refuses
+/// one of them (a constraint), the group runs again with a savepoint per write, so that one fails alone.
+/// Every caller is answered only after the commit that holds its write (or its failure). One long-lived
+/// connection, with its prepared commands kept.
 /// </summary>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
@@ -19,13 +20,15 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly string _connectionString;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
-    private readonly Task _loop;
+    private readonly Thread _loop;
     private SqliteConnection? _connection;
 
     public SqliteGroupCommit(string connectionString)
     {
         _connectionString = connectionString;
-        _loop = Task.Run(RunAsync);
+        // Its own thread: on the thread pool, each group would first wait behind the queued work of the requests it answers.
+        _loop = new Thread(CommitGroups) { IsBackground = true, Name = "SQLite group commit" };
+        _loop.Start();
     }
 
     /// <summary>Queues the write; completes once its group committed, with the result its batch asked for.</summary>
@@ -36,10 +39,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         return pending.Completion.Task;
     }
 
-    private async Task RunAsync()
+    private void CommitGroups()
     {
         var group = new List<PendingWrite>(MaxGroup);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var pending)) group.Add(pending);
             Commit(group);
@@ -49,35 +52,59 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     private void Commit(List<PendingWrite> group)
     {
-        var committed = new List<(PendingWrite Write, string? Value)>(group.Count);
         try
         {
             var connection = Connection();
-            Execute(connection, "BEGIN IMMEDIATE");
-            foreach (var pending in group)
-            {
-                Execute(connection, "SAVEPOINT write");
-                try
-                {
-                    committed.Add((pending, Run(connection, pending)));
-                    Execute(connection, "RELEASE write");
-                }
-                catch (SqliteException e)
-                {
-                    // The write fails alone (a constraint, a value SQLite refuses); if even the rollback fails, the group does.
-                    Execute(connection, "ROLLBACK TO write");
-                    Execute(connection, "RELEASE write");
-                    pending.Completion.TrySetException(e);
-                }
-            }
-            Execute(connection, "COMMIT");
+            if (!CommitTogether(connection, group)) CommitEachInSavepoint(connection, group);
         }
         catch (Exception e)
         {
             Abandon();
             foreach (var pending in group) pending.Completion.TrySetException(e);
-            return;
         }
+    }
+
+    // The usual case, where the database refuses none of the writes: no savepoints (each would cost two
+    // statements per write). False, with everything rolled back and nobody answered, when one is refused.
+    private bool CommitTogether(SqliteConnection connection, List<PendingWrite> group)
+    {
+        var values = new string?[group.Count];
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            for (var i = 0; i < group.Count; i++) values[i] = Run(connection, group[i]);
+        }
+        catch (SqliteException)
+        {
+            Execute(connection, "ROLLBACK");
+            return false;
+        }
+        Execute(connection, "COMMIT");
+        for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(values[i]);
+        return true;
+    }
+
+    private void CommitEachInSavepoint(SqliteConnection connection, List<PendingWrite> group)
+    {
+        var committed = new List<(PendingWrite Write, string? Value)>(group.Count);
+        Execute(connection, "BEGIN IMMEDIATE");
+        foreach (var pending in group)
+        {
+            Execute(connection, "SAVEPOINT write");
+            try
+            {
+                committed.Add((pending, Run(connection, pending)));
+                Execute(connection, "RELEASE write");
+            }
+            catch (SqliteException e)
+            {
+                // The write fails alone (a constraint, a value SQLite refuses); if even the rollback fails, the group does.
+                Execute(connection, "ROLLBACK TO write");
+                Execute(connection, "RELEASE write");
+                pending.Completion.TrySetException(e);
+            }
+        }
+        Execute(connection, "COMMIT");
         foreach (var (pending, value) in committed) pending.Completion.TrySetResult(value);
     }
 
@@ -109,9 +136,11 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         connection.Open();
         // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
         // Nearly every write goes through this connection: a 16 MiB page cache keeps the indexes' pages it
-        // inserts into, and checkpoints every 4,000 pages (SQLite: 1,000) copy a page changed by many
-        // commits once.
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000; " + SqliteConnectionSettings.Pragmas);
+        // inserts into. Checkpoints run beside it (Background/WalCheckpointService); its own, after 16,000
+        // pages, bounds the log when they cannot keep up, and lets SQLite rewind the log under constant
+        // writes (it rewinds only when a write begins with every page checkpointed). A refused write's
+        // statement journal stays in memory (temp_store), not in a temporary file.
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16000; PRAGMA temp_store = MEMORY; " + SqliteConnectionSettings.Pragmas);
         return _connection = connection;
     }
 
@@ -144,7 +173,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop;
+        await Task.Run(_loop.Join);
         ForgetPrepared();
         _connection?.Dispose();
     }

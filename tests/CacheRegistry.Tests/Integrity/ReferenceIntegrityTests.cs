@@ -169,6 +169,36 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{digest}"));
     }
 
+    // Concurrent writes commit together (SQLite's group commit gathers them into one transaction): one the
+    // database refuses fails alone, and the others, in its group or not, are stored.
+    [BackendFact]
+    public async Task A_refused_write_fails_alone_among_concurrent_writes()
+    {
+        var stored = await PutAsync(Http, TestData.Random(100, seed: 50));
+        var missing = TestData.Digest(TestData.Random(100, seed: 51));
+        var writes = Enumerable.Range(0, 60)
+            .Select(i => (Key: TestData.Digest(Encoding.UTF8.GetBytes($"concurrent action {i}")), Value: ActionResult(i % 3 == 0 ? missing : stored)))
+            .ToList();
+
+        var answers = await Task.WhenAll(writes.Select(w => Http.PutAsync($"ac/{w.Key}", new ByteArrayContent(w.Value))));
+
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var (key, value) = writes[i];
+            if (i % 3 == 0)
+            {
+                Assert.Equal(HttpStatusCode.Conflict, answers[i].StatusCode);
+                Assert.Contains(missing.Hex, await answers[i].Content.ReadAsStringAsync());
+                Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{key}")).StatusCode);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, answers[i].StatusCode);
+                Assert.Equal(value, await Http.GetByteArrayAsync($"ac/{key}"));
+            }
+        }
+    }
+
     [BackendFact]
     public async Task Upload_parts_past_the_blob_limit_or_the_quota_are_refused_as_they_arrive()
     {
