@@ -4,9 +4,9 @@ using Microsoft.Data.Sqlite;
 namespace CacheRegistry.Server.Metadata;
 
 /// <summary>
-/// Copies committed pages from SQLite's write-ahead log into the database file beside the writer
-/// (<c>PRAGMA wal_checkpoint(PASSIVE)</c>), so that the group commit's writer, which otherwise checkpoints
-/// inside a commit, does not stop every few thousand pages to copy them and sync both files. A passive
+/// Copies committed pages from SQLite's write-ahead log into the database file beside the writers
+/// (<c>PRAGMA wal_checkpoint(PASSIVE)</c>), so that the group commit, which otherwise checkpoints inside
+/// a commit, does not stop every few thousand pages to copy them and sync both files. A passive
 /// checkpoint takes no lock that writers or readers wait for; it copies what no reader still needs.
 /// </summary>
 internal sealed class SqliteCheckpointer(string connectionString) : IDisposable
@@ -14,16 +14,13 @@ internal sealed class SqliteCheckpointer(string connectionString) : IDisposable
     private SqliteConnection? _connection;
     private SqliteCommand? _checkpoint;
 
-    /// <summary>Checkpoints what it can; returns the pages the log holds and how many of them are in the database file.</summary>
-    public async Task<(long LogPages, long CheckpointedPages)> CheckpointAsync()
+    public async Task CheckpointAsync()
     {
         await SocketThreads.Leave(); // SQLite copies and syncs synchronously
-        var command = _checkpoint ??= Open();
         try
         {
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            return (reader.GetInt64(1), reader.GetInt64(2));
+            _checkpoint ??= Open();
+            _checkpoint.ExecuteNonQuery();
         }
         catch
         {
@@ -32,14 +29,14 @@ internal sealed class SqliteCheckpointer(string connectionString) : IDisposable
         }
     }
 
+    // Never creates the file: a database lost under a running server is reported, not replaced by an empty one.
     private SqliteCommand Open()
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
-        connection.Open();
-        SqliteConnectionSettings.Apply(connection);
-        var command = connection.CreateCommand();
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString());
+        _connection.Open();
+        SqliteConnectionSettings.Apply(_connection);
+        var command = _connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        _connection = connection;
         return command;
     }
 

@@ -6,11 +6,14 @@ namespace CacheRegistry.Server.Metadata;
 /// <summary>
 /// Settings every SQLite connection gets when it opens. A busy timeout lets SQLite wait for the write
 /// lock in short steps; without it, Microsoft.Data.Sqlite retries a locked write only every 150 ms,
-/// which stalls background writers (access flushes, rollups, GC) behind the group commit.
+/// which stalls background writers (access flushes, rollups, GC) behind the group commit. Checkpoints
+/// run beside the writers (Background/WalCheckpointService); a commit checkpoints only past 16,000 log
+/// pages, the bound when they cannot keep up, and the point where SQLite rewinds the log under constant
+/// writes (it rewinds only when a write begins with every page checkpointed).
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
-    public const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL";
+    public const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16000";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 

@@ -18,17 +18,17 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private const int MaxPreparedParameters = 64;
 
     private readonly string _connectionString;
-    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only one wakes the loop's thread, which need not go through the thread pool.
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
-    private readonly Thread _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SqliteConnection? _connection;
 
     public SqliteGroupCommit(string connectionString)
     {
         _connectionString = connectionString;
         // Its own thread: on the thread pool, each group would first wait behind the queued work of the requests it answers.
-        _loop = new Thread(CommitGroups) { IsBackground = true, Name = "SQLite group commit" };
-        _loop.Start();
+        new Thread(CommitGroups) { IsBackground = true, Name = "SQLite group commit" }.Start();
     }
 
     /// <summary>Queues the write; completes once its group committed, with the result its batch asked for.</summary>
@@ -48,6 +48,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             Commit(group);
             group.Clear();
         }
+        _stopped.SetResult();
     }
 
     private void Commit(List<PendingWrite> group)
@@ -74,8 +75,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         {
             for (var i = 0; i < group.Count; i++) values[i] = Run(connection, group[i]);
         }
-        catch (SqliteException)
+        catch (SqliteException) when (InTransaction(connection))
         {
+            // A refusal; another connection may take the write lock before the group begins again, and is waited for.
             Execute(connection, "ROLLBACK");
             return false;
         }
@@ -96,7 +98,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                 committed.Add((pending, Run(connection, pending)));
                 Execute(connection, "RELEASE write");
             }
-            catch (SqliteException e)
+            catch (SqliteException e) when (InTransaction(connection))
             {
                 // The write fails alone (a constraint, a value SQLite refuses); if even the rollback fails, the group does.
                 Execute(connection, "ROLLBACK TO write");
@@ -132,17 +134,18 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private SqliteConnection Connection()
     {
         if (_connection is not null) return _connection;
-        var connection = new SqliteConnection(_connectionString);
+        // Unpooled: a connection abandoned with its transaction open must not be handed to EF Core.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
         connection.Open();
         // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
         // Nearly every write goes through this connection: a 16 MiB page cache keeps the indexes' pages it
-        // inserts into. Checkpoints run beside it (Background/WalCheckpointService); its own, after 16,000
-        // pages, bounds the log when they cannot keep up, and lets SQLite rewind the log under constant
-        // writes (it rewinds only when a write begins with every page checkpointed). A refused write's
-        // statement journal stays in memory (temp_store), not in a temporary file.
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16000; PRAGMA temp_store = MEMORY; " + SqliteConnectionSettings.Pragmas);
+        // inserts into. A refused write's statement journal stays in memory (temp_store), not in a temporary file.
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; " + SqliteConnectionSettings.Pragmas);
         return _connection = connection;
     }
+
+    // False when SQLite has rolled the transaction back itself (a full disk, an I/O error): its error is then the group's.
+    private static bool InTransaction(SqliteConnection connection) => SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0;
 
     private SqliteCommand Prepared(SqliteConnection connection, string sql)
     {
@@ -173,7 +176,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.Run(_loop.Join);
+        await _stopped.Task;
         ForgetPrepared();
         _connection?.Dispose();
     }
