@@ -9,10 +9,14 @@ namespace CacheRegistry.Server.Metadata;
 /// a commit, does not stop every few thousand pages to copy them and sync both files. A passive
 /// checkpoint takes no lock that writers or readers wait for; it copies what no reader still needs.
 /// </summary>
-internal sealed class SqliteCheckpointer(string connectionString) : IDisposable
+public sealed class SqliteCheckpointer : IDisposable
 {
+    private readonly string _connectionString;
     private SqliteConnection? _connection;
     private SqliteCommand? _checkpoint;
+
+    // Only the metadata registration makes one, as with the catalogs.
+    internal SqliteCheckpointer(string connectionString) => _connectionString = connectionString;
 
     public async Task CheckpointAsync()
     {
@@ -32,7 +36,7 @@ internal sealed class SqliteCheckpointer(string connectionString) : IDisposable
     // Never creates the file: a database lost under a running server is reported, not replaced by an empty one.
     private SqliteCommand Open()
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString());
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString());
         _connection.Open();
         SqliteConnectionSettings.Apply(_connection);
         var command = _connection.CreateCommand();
