@@ -46,7 +46,7 @@ public static class MetadataServiceCollectionExtensions
         {
             services.AddSingleton(s => new SqliteSharing(SqliteConnectionString(database, registry), s.GetRequiredService<PresenceFilter>(), s.GetRequiredService<ILogger<SqliteSharing>>()));
             services.AddHostedService(s => s.GetRequiredService<SqliteSharing>());
-            services.AddSingleton(_ => new SqliteCheckpointer(SqliteConnectionString(database, registry)));
+            services.AddSingleton(_ => new SqliteCheckpointer(OpenedAnew(SqliteConnectionString(database, registry))));
         }
         services.AddSingleton(s => new ArtifactCatalog(Contexts(s), Dialect(s)));
         services.AddSingleton(s => new UploadCatalog(Contexts(s), Dialect(s)));
@@ -70,7 +70,8 @@ public static class MetadataServiceCollectionExtensions
     }
 
     // Plain reads are few (the start, the readiness probe): each opens the file afresh, unpooled, and never
-    // creates it, so a database file lost under a running server is reported rather than replaced by an empty one.
+    // creates it, so a database file lost under a running server is reported rather than replaced by an
+    // empty one. The checkpointer's connection is opened the same way.
     private static string OpenedAnew(string sqliteConnectionString)
     {
         var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(sqliteConnectionString) { Pooling = false };

@@ -15,7 +15,7 @@ public sealed class SqliteCheckpointer : IDisposable
     private SqliteConnection? _connection;
     private SqliteCommand? _checkpoint;
 
-    // Only the metadata registration makes one, as with the catalogs.
+    /// <param name="connectionString">Unpooled, and never creating the file (the registration's <c>OpenedAnew</c>).</param>
     internal SqliteCheckpointer(string connectionString) => _connectionString = connectionString;
 
     public async Task CheckpointAsync()
@@ -33,10 +33,9 @@ public sealed class SqliteCheckpointer : IDisposable
         }
     }
 
-    // Never creates the file: a database lost under a running server is reported, not replaced by an empty one.
     private SqliteCommand Open()
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString());
+        _connection = new SqliteConnection(_connectionString);
         _connection.Open();
         SqliteConnectionSettings.Apply(_connection);
         var command = _connection.CreateCommand();
