@@ -9,8 +9,8 @@ namespace CacheRegistry.Server.Hosting;
 /// with a marker object holding a random id, then records that id in the database and seals the
 /// marker; later starts compare them. A server pointed at other storage with the same database (or the
 /// reverse) refuses to start: its garbage collection would otherwise forget every blob it cannot see,
-/// or delete every object it does not know. A first start killed half way leaves an unsealed claim,
-/// which the next start completes.
+/// or delete every object it does not know. A first start killed half way leaves an unsealed claim (or,
+/// on a store whose writes are not atomic, an empty marker), which the next start completes.
 /// </summary>
 public sealed class StorageBindingCheck(StorageBindingCatalog bindings, IBlobStore store, StagingArea staging, TimeProvider clock, ILogger<StorageBindingCheck> logger)
 {
@@ -22,7 +22,7 @@ public sealed class StorageBindingCheck(StorageBindingCatalog bindings, IBlobSto
         var marker = await ReadMarkerAsync(cancellationToken);
         if (binding is null)
         {
-            if (marker is not null && !marker.StartsWith(Claim, StringComparison.Ordinal))
+            if (marker is not null && !IsUnsealed(marker))
             {
                 throw new StartupException(
                     $"the configured storage ({store.Description}) already belongs to another CacheRegistry database (storage id {marker}); " +
@@ -37,7 +37,7 @@ public sealed class StorageBindingCheck(StorageBindingCatalog bindings, IBlobSto
             return;
         }
         if (marker == binding.StorageId) return;
-        if (marker is not null && marker.StartsWith(Claim, StringComparison.Ordinal))
+        if (marker is not null && IsUnsealed(marker))
         {
             await WriteMarkerAsync(binding.StorageId, cancellationToken); // a first start that stopped before sealing its claim
             return;
@@ -46,6 +46,9 @@ public sealed class StorageBindingCheck(StorageBindingCatalog bindings, IBlobSto
             ? $"the database describes the storage {binding.Description} (storage id {binding.StorageId}), but the configured storage ({store.Description}) has no CacheRegistry marker; point this server at the storage its database describes"
             : $"the database describes the storage {binding.Description} (storage id {binding.StorageId}), but the configured storage ({store.Description}) is storage {marker}; point this server at the storage its database describes");
     }
+
+    // A storage id is never empty: an empty marker is a claim or seal whose write was cut short.
+    private static bool IsUnsealed(string marker) => marker.Length == 0 || marker.StartsWith(Claim, StringComparison.Ordinal);
 
     private async Task<string?> ReadMarkerAsync(CancellationToken cancellationToken)
     {

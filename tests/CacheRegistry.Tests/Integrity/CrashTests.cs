@@ -85,6 +85,21 @@ public sealed class CrashTests(BackendInfrastructure infrastructure) : ServerTes
         Server = await TestServer.StartAsync(Settings);
     }
 
+    // The S3 emulator's writes are not atomic: a start killed while writing the storage marker left it
+    // empty, and the next start refused the storage as another database's (storage id "").
+    [BackendFact]
+    public async Task A_storage_marker_cut_short_by_a_killed_first_start_is_claimed_again()
+    {
+        await Server.DisposeAsync();
+        await using var store = await TestBackend.CreateAsync(BackendMatrix.Current, Infrastructure);
+        await store.PutObjectAsync("meta/storage-id", []);
+        await using (var server = await TestServer.StartAsync(new Dictionary<string, string?>(store.Settings.Concat(ExtraSettings))))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("readyz")).StatusCode);
+        }
+        Server = await TestServer.StartAsync(Settings);
+    }
+
     [BackendFact]
     public async Task A_second_server_on_the_same_data_directory_refuses_to_start_with_one_line()
     {
