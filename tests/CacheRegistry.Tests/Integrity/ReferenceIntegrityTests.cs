@@ -116,6 +116,21 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
     }
 
     [BackendFact]
+    public async Task An_object_cut_short_behind_the_servers_back_after_a_hit_is_a_miss_and_forgotten()
+    {
+        var content = TestData.Random(20_000, seed: 13);
+        var x = await PutAsync(Http, content);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{x}")); // the object is open, and its handle kept, after this hit
+        var stored = Assert.Single(await Backend.ListStoredObjectsAsync(), k => k.Contains(x.Hex));
+        await Backend.PutObjectAsync(stored, content[..1_000]); // in place: the same file, shorter
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{x}")).StatusCode);
+        Assert.Equal([x.Hex], await FindMissingAsync(Http, x));
+        Assert.Equal(HttpStatusCode.Created, (await Http.PutAsync($"cas/{x}", new ByteArrayContent(content))).StatusCode);
+        Assert.Equal(content, await Http.GetByteArrayAsync($"cas/{x}"));
+    }
+
+    [BackendFact]
     public async Task Under_the_global_bound_two_passes_evict_nothing()
     {
         await RestartWithAsync(

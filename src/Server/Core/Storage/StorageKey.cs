@@ -22,6 +22,9 @@ public readonly record struct StorageKey
 
     public string Value { get; }
 
+    /// <summary>Whether the key names a blob's object, which never changes (an upload part may be written again).</summary>
+    public bool IsBlob => Value.StartsWith("cas/", StringComparison.Ordinal);
+
     private StorageKey(string value) => Value = value;
 
     /// <summary>A fresh key for a new object of the blob.</summary>

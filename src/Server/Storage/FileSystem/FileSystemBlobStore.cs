@@ -6,9 +6,14 @@ using Microsoft.Extensions.Options;
 namespace CacheRegistry.Server.Storage.FileSystem;
 
 /// <summary>Blobs as files under a root directory, published by rename from the staging area.</summary>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore, IDisposable
 {
+    // A hit on a small blob reads through a cached handle: two calls (statx, pread) instead of opening the file.
+    private const int CachedHandles = 1024;
+    private static readonly long CachedFileMaxLength = 256 * 1024;
+
     private readonly string _root;
+    private readonly OpenFileCache _openFiles = new(LinuxFiles.IsSupported ? CachedHandles : 0, CachedFileMaxLength);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
 
     public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)
@@ -24,15 +29,40 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public Task<OpenedObject?> OpenReadAsync(StorageKey key, CancellationToken cancellationToken)
     {
+        var path = PathOf(key);
+        if (!LinuxFiles.IsSupported) return Task.FromResult(OpenWithFileStream(path));
+        var lease = _openFiles.TryLease(path) ?? Open(path, cacheable: key.IsBlob);
+        return Task.FromResult(lease is null ? null : new OpenedObject(new LeasedFileStream(lease), lease.Length, IsLocal: true));
+    }
+
+    private FileLease? Open(string path, bool cacheable)
+    {
+        var handle = LinuxFiles.OpenRead(path);
+        if (handle is null) return null;
         try
         {
-            var file = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            var length = LinuxFiles.Stat(handle).Length;
+            // Upload parts are the one kind of object written again: only blobs, which never change, are cached.
+            return cacheable ? _openFiles.Keep(path, handle, length) : FileLease.Owning(handle, length);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static OpenedObject? OpenWithFileStream(string path)
+    {
+        try
+        {
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
                 bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult<OpenedObject?>(new OpenedObject(file, file.Length, IsLocal: true));
+            return new OpenedObject(file, file.Length, IsLocal: true);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Task.FromResult<OpenedObject?>(null);
+            return null;
         }
     }
 
@@ -112,7 +142,9 @@ public sealed class FileSystemBlobStore : IBlobStore
     public async Task DeleteAsync(StorageKey key, CancellationToken cancellationToken)
     {
         await SocketThreads.Leave();
-        File.Delete(PathOf(key));
+        var path = PathOf(key);
+        File.Delete(path);
+        _openFiles.Remove(path);
     }
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -134,4 +166,6 @@ public sealed class FileSystemBlobStore : IBlobStore
     }
 
     private string PathOf(StorageKey key) => Path.Combine(_root, key.Value);
+
+    public void Dispose() => _openFiles.Dispose();
 }
