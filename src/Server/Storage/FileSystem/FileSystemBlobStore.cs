@@ -8,12 +8,14 @@ namespace CacheRegistry.Server.Storage.FileSystem;
 /// <summary>Blobs as files under a root directory, published by rename from the staging area.</summary>
 public sealed class FileSystemBlobStore : IBlobStore, IDisposable
 {
-    // A hit on a small blob reads through a cached handle: two calls (statx, pread) instead of opening the file.
-    private const int CachedHandles = 1024;
-    private static readonly long CachedFileMaxLength = 256 * 1024;
+    // A hit on a small blob reads through a cached handle: two calls (statx, pread) instead of opening the
+    // file. At most a quarter of the descriptors the process may open, so connections never run short.
+    private const int MaxCachedHandles = 1024;
+    private const long CachedFileMaxLength = 256 * 1024;
 
     private readonly string _root;
-    private readonly OpenFileCache _openFiles = new(LinuxFiles.IsSupported ? CachedHandles : 0, CachedFileMaxLength);
+    private readonly OpenFileCache _openFiles = new(
+        LinuxFiles.IsSupported ? (int)Math.Min(MaxCachedHandles, LinuxFiles.OpenFilesLimit() / 4) : 0, CachedFileMaxLength);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
 
     public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)

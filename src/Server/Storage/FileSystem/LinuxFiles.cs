@@ -5,8 +5,8 @@ namespace CacheRegistry.Server.Storage.FileSystem;
 
 /// <summary>
 /// Opening a file for reading with nothing else: .NET's own open also takes an advisory lock (flock,
-/// and again to release it), checks the file twice with fstat and advises the kernel of the access pattern,
-/// seven calls where a small hit needs two.
+/// and again to release it), checks the file twice with fstat and advises the kernel of the access
+/// pattern. And what .NET does not offer: whether an open file still has a name.
 /// </summary>
 internal static unsafe partial class LinuxFiles
 {
@@ -17,6 +17,7 @@ internal static unsafe partial class LinuxFiles
     private const int EmptyPath = 0x1000; // AT_EMPTY_PATH: statx of the descriptor itself
     private const uint LinksAndSize = 0x4 | 0x200; // STATX_NLINK | STATX_SIZE
     private const int StatxSize = 256, StatxLinks = 16, StatxBytes = 40;
+    private const int OpenFilesResource = 7; // RLIMIT_NOFILE
 
     /// <summary>The file opened for reading, or null when there is none at the path.</summary>
     /// <exception cref="IOException">The file exists but could not be opened.</exception>
@@ -45,6 +46,16 @@ internal static unsafe partial class LinuxFiles
         }
         return ((long)*(ulong*)(buffer + StatxBytes), *(uint*)(buffer + StatxLinks));
     }
+
+    /// <summary>How many files the process may hold open (RLIMIT_NOFILE's soft limit).</summary>
+    public static long OpenFilesLimit()
+    {
+        var limits = stackalloc ulong[2]; // struct rlimit: current, maximum
+        return GetRLimit(OpenFilesResource, limits) == 0 ? (long)Math.Min(limits[0], long.MaxValue) : 1024;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static partial int GetRLimit(int resource, ulong* limits);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial SafeFileHandle Open(string path, int flags);
