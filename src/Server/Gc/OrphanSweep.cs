@@ -18,7 +18,7 @@ public sealed class OrphanSweep(IBlobStore store, BlobCatalog blobs, UploadCatal
         var cutoff = clock.GetUtcNow() - options.Value.OrphanGracePeriod;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var batch = new List<StorageKey>();
-        await foreach (var item in store.ListAsync("cas/", cancellationToken))
+        await foreach (var item in store.ListAsync(StorageKey.BlobPrefix, cancellationToken))
         {
             if (!StorageKey.TryParseBlob(item.Key, out var key, out _, out _))
             {

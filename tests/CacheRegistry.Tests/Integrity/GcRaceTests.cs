@@ -95,7 +95,7 @@ public sealed class GcRaceTests(BackendInfrastructure infrastructure) : ServerTe
         });
 
         await Task.WhenAll(writers.Concat(readers).Append(collector));
-        Assert.Empty(violations);
+        Assert.True(violations.IsEmpty, string.Join("\n", violations));
         Assert.True(timelyHits > 50 && evicted >= 10 && written.Count > 50,
             $"the race was not exercised: {timelyHits} of {hits} hits read within the grace period, {evicted} evictions, {written.Count} entries");
 

@@ -41,7 +41,15 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
         var (length, encoding) = Describe(blob, clientAcceptsZstd);
         if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
         {
-            return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding, opened.IsLocal);
+            try
+            {
+                return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding, opened.IsLocal);
+            }
+            catch
+            {
+                await opened.DisposeAsync();
+                throw;
+            }
         }
         return new BlobContent(opened.Content, length, encoding, opened.IsLocal);
     }

@@ -14,6 +14,9 @@ namespace CacheRegistry.Server.Core.Storage;
 /// </summary>
 public readonly record struct StorageKey
 {
+    /// <summary>Where every blob's object is (what the orphan sweep lists).</summary>
+    public const string BlobPrefix = "cas/";
+
     private const int WriteIdLength = 16;
     private const string ZstdSuffix = ".zst";
 
@@ -23,7 +26,7 @@ public readonly record struct StorageKey
     public string Value { get; }
 
     /// <summary>Whether the key names a blob's object, which never changes (an upload part may be written again).</summary>
-    public bool IsBlob => Value.StartsWith("cas/", StringComparison.Ordinal);
+    public bool IsBlob => Value.StartsWith(BlobPrefix, StringComparison.Ordinal);
 
     private StorageKey(string value) => Value = value;
 
@@ -47,7 +50,7 @@ public readonly record struct StorageKey
         key = default;
         digest = default;
         encoding = BlobEncoding.Identity;
-        if (text is null || !text.StartsWith("cas/", StringComparison.Ordinal) || text.Length < 7 + Sha256Digest.HexLength || text[6] != '/') return false;
+        if (text is null || !text.StartsWith(BlobPrefix, StringComparison.Ordinal) || text.Length < 7 + Sha256Digest.HexLength || text[6] != '/') return false;
         var name = text[7..];
         if (name.EndsWith(ZstdSuffix, StringComparison.Ordinal))
         {

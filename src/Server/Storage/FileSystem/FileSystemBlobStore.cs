@@ -8,20 +8,19 @@ namespace CacheRegistry.Server.Storage.FileSystem;
 /// <summary>Blobs as files under a root directory, published by rename from the staging area.</summary>
 public sealed class FileSystemBlobStore : IBlobStore, IDisposable
 {
-    // A hit on a small blob reads through a cached handle: two calls (statx, pread) instead of opening the
-    // file. At most a quarter of the descriptors the process may open, so connections never run short.
-    private const int MaxCachedHandles = 1024;
+    // A hit on a small blob reads through a cached handle: two calls (statx of the path, pread) instead of
+    // opening and closing the file. Null where the Linux calls are not available: .NET's FileStream then.
     private const long CachedFileMaxLength = 256 * 1024;
 
     private readonly string _root;
-    private readonly OpenFileCache _openFiles = new(
-        LinuxFiles.IsSupported ? (int)Math.Min(MaxCachedHandles, LinuxFiles.OpenFilesLimit() / 4) : 0, CachedFileMaxLength);
+    private readonly OpenFileCache? _openFiles;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
 
     public FileSystemBlobStore(IOptions<StorageOptions> storage, IOptions<CacheRegistryOptions> registry)
     {
         _root = RootOf(storage.Value, registry.Value);
         Directory.CreateDirectory(_root);
+        if (LinuxFiles.WorkUnder(_root)) _openFiles = new OpenFileCache(OpenFileCache.CapacityWithin(LinuxFiles.OpenFilesLimit()), CachedFileMaxLength);
     }
 
     public static string RootOf(StorageOptions storage, CacheRegistryOptions registry) =>
@@ -32,20 +31,20 @@ public sealed class FileSystemBlobStore : IBlobStore, IDisposable
     public Task<OpenedObject?> OpenReadAsync(StorageKey key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        if (!LinuxFiles.IsSupported) return Task.FromResult(OpenWithFileStream(path));
-        var lease = _openFiles.TryLease(path) ?? Open(path, cacheable: key.IsBlob);
+        if (_openFiles is null) return Task.FromResult(OpenWithFileStream(path));
+        var lease = _openFiles.TryLease(path) ?? Open(_openFiles, path, cacheable: key.IsBlob);
         return Task.FromResult(lease is null ? null : new OpenedObject(new LeasedFileStream(lease), lease.Length, IsLocal: true));
     }
 
-    private FileLease? Open(string path, bool cacheable)
+    private static FileLease? Open(OpenFileCache openFiles, string path, bool cacheable)
     {
         var handle = LinuxFiles.OpenRead(path);
         if (handle is null) return null;
         try
         {
-            var length = LinuxFiles.Stat(handle).Length;
+            var identity = LinuxFiles.Stat(handle);
             // Upload parts are the one kind of object written again: only blobs, which never change, are cached.
-            return cacheable ? _openFiles.Keep(path, handle, length) : FileLease.Owning(handle, length);
+            return cacheable ? openFiles.LeaseOpened(path, handle, identity) : FileLease.Owning(handle, identity.Length);
         }
         catch
         {
@@ -146,7 +145,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IDisposable
         await SocketThreads.Leave();
         var path = PathOf(key);
         File.Delete(path);
-        _openFiles.Remove(path);
+        _openFiles?.Remove(path);
     }
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -169,5 +168,5 @@ public sealed class FileSystemBlobStore : IBlobStore, IDisposable
 
     private string PathOf(StorageKey key) => Path.Combine(_root, key.Value);
 
-    public void Dispose() => _openFiles.Dispose();
+    public void Dispose() => _openFiles?.Dispose();
 }

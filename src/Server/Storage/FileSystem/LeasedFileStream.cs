@@ -7,6 +7,7 @@ namespace CacheRegistry.Server.Storage.FileSystem;
 internal sealed class LeasedFileStream(FileLease lease) : Stream
 {
     private long _position;
+    private bool _disposed;
 
     public override bool CanRead => true;
 
@@ -24,7 +25,8 @@ internal sealed class LeasedFileStream(FileLease lease) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        var read = RandomAccess.Read(lease.Handle, buffer[..(int)Math.Min(buffer.Length, Math.Max(0, Length - _position))], _position);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var read = RandomAccess.Read(lease.Handle, buffer[..Remaining(buffer.Length)], _position);
         _position += read;
         return read;
     }
@@ -33,10 +35,14 @@ internal sealed class LeasedFileStream(FileLease lease) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await RandomAccess.ReadAsync(lease.Handle, buffer[..(int)Math.Min(buffer.Length, Math.Max(0, Length - _position))], _position, cancellationToken);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var read = await RandomAccess.ReadAsync(lease.Handle, buffer[..Remaining(buffer.Length)], _position, cancellationToken);
         _position += read;
         return read;
     }
+
+    // Never past the length the lease was taken with: a file grown since is read as it was.
+    private int Remaining(int wanted) => (int)Math.Min(wanted, Math.Max(0, Length - _position));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -59,7 +65,11 @@ internal sealed class LeasedFileStream(FileLease lease) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) lease.Dispose();
+        if (disposing)
+        {
+            _disposed = true;
+            lease.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
