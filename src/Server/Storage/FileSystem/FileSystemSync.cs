@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace CacheRegistry.Server.Storage.FileSystem;
 
@@ -10,24 +11,11 @@ internal static partial class FileSystemSync
     /// <exception cref="IOException">The directory could not be opened or its filesystem not synced.</exception>
     public static void Sync(string directory)
     {
-        var fd = Open(directory, 0 /* O_RDONLY: enough to name the filesystem */);
-        if (fd < 0) throw new IOException($"cannot open {directory} to sync it (errno {Marshal.GetLastPInvokeError()})");
-        try
-        {
-            if (SyncFs(fd) != 0) throw new IOException($"syncfs of {directory} failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-        finally
-        {
-            Close(fd);
-        }
+        // Opened for reading: enough to name the filesystem.
+        using var handle = LinuxFiles.OpenRead(directory) ?? throw new IOException($"cannot open {directory} to sync it: it does not exist");
+        if (SyncFs(handle) != 0) throw new IOException($"syncfs of {directory} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    private static partial int SyncFs(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
+    private static partial int SyncFs(SafeFileHandle handle);
 }
