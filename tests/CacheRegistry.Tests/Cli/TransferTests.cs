@@ -102,7 +102,9 @@ public sealed class TransferTests(BackendInfrastructure infrastructure) : Server
     {
         var workspace = Directory.CreateDirectory(Path.Combine(WorkDirectory, "workspace")).FullName;
         var started = Path.Combine(workspace, "step.pid");
-        using var cache = Processes.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "cache.dll"), "exec", "--local-only", "--local-cache", Path.Combine(WorkDirectory, "local"),
+        // As a foreground command in a terminal: SIGINT handled by default, even when this test runs
+        // under something that ignores it (a background job, nohup), which the CLI would inherit.
+        using var cache = Processes.Start("env", ["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "cache.dll"), "exec", "--local-only", "--local-cache", Path.Combine(WorkDirectory, "local"),
             "--root", workspace, "--", "sh", "-c", "echo $$ > step.pid.tmp && mv step.pid.tmp step.pid && exec sleep 60"], workspace, null, out var output);
         var waited = Stopwatch.StartNew();
         while (!File.Exists(started) && waited.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(50);
