@@ -90,9 +90,10 @@ public sealed class ContentStore(
     private async Task<StoredBlob?> LookupAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
     {
         if (digest.IsEmpty) return StoredBlob.Empty;
-        if (lookups.TryGetBlob(ns, digest, out var cached)) return cached;
+        var slot = lookups.BlobSlot(ns, digest);
+        if (lookups.TryGet<StoredBlob>(slot, out var cached)) return cached;
         var blob = await catalog.FindVisibleAsync(ns, digest, cancellationToken);
-        if (blob is not null) lookups.AddBlob(ns, blob);
+        if (blob is not null) lookups.Add(slot, blob);
         return blob;
     }
 }

@@ -34,7 +34,8 @@ public sealed class EntryStore(
     /// </summary>
     public async Task<FoundEntry?> FindAsync(EntryAddress address, CancellationToken cancellationToken)
     {
-        if (!lookups.TryGetEntry(address, out var entry))
+        var slot = lookups.EntrySlot(address);
+        if (!lookups.TryGet<FoundEntry>(slot, out var entry))
         {
             var found = await entries.FindAsync(address, cancellationToken);
             if (found is { Complete: false })
@@ -43,7 +44,7 @@ public sealed class EntryStore(
                 found = null;
             }
             entry = found?.Entry;
-            if (entry is not null) lookups.AddEntry(address, entry);
+            if (entry is not null) lookups.Add(slot, entry);
         }
         // An output being evicted at this moment makes the hit a miss: the client rebuilds rather than fails.
         if (entry is not null && !access.ProtectForReading(entry.References)) entry = null;
