@@ -4,7 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Auth;
 using CacheRegistry.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheRegistry.Tests.Security;
 
@@ -86,6 +88,44 @@ public sealed class SecurityTests(BackendInfrastructure infrastructure) : Server
         }
         var listed = await admin.ListTokensAsync();
         Assert.NotNull(listed.Single(t => t.Id == created.Info.Id).RevokedAt);
+    }
+
+    [BackendFact]
+    public async Task A_revocation_holds_on_its_server_while_reloads_of_the_list_race_it()
+    {
+        var revocations = Server.Services.GetRequiredService<RevocationList>();
+        var issuer = Server.Services.GetRequiredService<TokenIssuer>();
+        var tokens = new List<string>();
+        for (var i = 0; i < 20; i++) tokens.Add((await TestAuth.IssueAsync(Server, $"revoked-{i}", "team-b:read")).Info.Id);
+
+        using var stop = new CancellationTokenSource();
+        long reloads = 0;
+        var reloading = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await revocations.ReloadAsync(CancellationToken.None);
+                Interlocked.Increment(ref reloads);
+            }
+        })).ToList();
+        var undone = new List<string>();
+        foreach (var id in tokens)
+        {
+            Assert.True(await issuer.RevokeAsync(id, CancellationToken.None));
+            // Reloads that began before the revocation committed finish meanwhile; none may undo it.
+            var watched = System.Diagnostics.Stopwatch.StartNew();
+            while (watched.ElapsedMilliseconds < 50)
+            {
+                if (!revocations.IsRevoked(id)) undone.Add(id);
+                await Task.Yield();
+            }
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(reloading);
+
+        Assert.Empty(undone.Distinct());
+        Assert.True(reloads > 40, $"the race was not exercised: {reloads} reloads");
+        Assert.All(tokens, id => Assert.True(revocations.IsRevoked(id)));
     }
 
     public static TheoryData<string, string> BadTokens => new()
