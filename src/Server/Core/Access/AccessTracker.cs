@@ -11,35 +11,44 @@ namespace CacheRegistry.Server.Core.Access;
 /// </summary>
 public sealed class AccessTracker(TimeProvider clock)
 {
+    // Hits per blob and entry since the last snapshot, and entries' last use: statistics and LRU order.
     private ConcurrentDictionary<string, AccessCounter> _blobs = new(StringComparer.Ordinal);
     private ConcurrentDictionary<EntryAddress, AccessCounter> _entries = new();
 
-    // The blobs of the snapshot being written: neither here nor in the database until the write ends.
-    private volatile ConcurrentDictionary<string, AccessCounter>? _writing;
+    // Each blob's last use (UTC ticks) until a flush has written it: what protects a blob a client was just
+    // told about from eviction. Never swapped out, and an entry goes only if no use came after the one written.
+    private readonly ConcurrentDictionary<string, long> _lastUse = new(StringComparer.Ordinal);
+    private IReadOnlyList<KeyValuePair<string, long>> _taken = [];
 
     // Blobs an eviction is taking out right now (see BeginEviction).
     private readonly ConcurrentDictionary<string, int> _evicting = new(StringComparer.Ordinal);
     private int _evictingCount;
 
-    public void RecordBlobHit(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new AccessCounter()).Touch(clock, hits: 1);
+    public void RecordBlobHit(Sha256Digest digest) => RecordBlobUse(digest.Hex, hits: 1);
 
     /// <summary>A "do you have it" answer said yes: the blob counts as used now, though nothing was read.</summary>
-    public void RecordBlobPresence(Sha256Digest digest) => _blobs.GetOrAdd(digest.Hex, _ => new AccessCounter()).Touch(clock, hits: 0);
+    public void RecordBlobPresence(Sha256Digest digest) => RecordBlobUse(digest.Hex, hits: 0);
+
+    private void RecordBlobUse(string digest, long hits)
+    {
+        var now = clock.GetUtcNow();
+        _lastUse.AddOrUpdate(digest, static (_, ticks) => ticks, static (_, seen, ticks) => Math.Max(seen, ticks), now.UtcTicks);
+        _blobs.GetOrAdd(digest, _ => new AccessCounter()).Merge(hits, now);
+    }
 
     public void RecordEntryHit(EntryAddress address) => _entries.GetOrAdd(address, _ => new AccessCounter()).Touch(clock, hits: 1);
 
     public void RecordEntryPresence(EntryAddress address) => _entries.GetOrAdd(address, _ => new AccessCounter()).Touch(clock, hits: 0);
 
     /// <summary>Whether the blob was used at or after <paramref name="since"/> and that is not written yet.</summary>
-    public bool UsedSince(Sha256Digest digest, DateTimeOffset since) =>
-        (_blobs.TryGetValue(digest.Hex, out var counter) && counter.Last >= since)
-        || (_writing is { } writing && writing.TryGetValue(digest.Hex, out var written) && written.Last >= since);
+    public bool UsedSince(Sha256Digest digest, DateTimeOffset since) => _lastUse.TryGetValue(digest.Hex, out var ticks) && ticks >= since.UtcTicks;
 
     /// <summary>
     /// Marks the blob as being evicted, then tells whether it was used since <paramref name="since"/>:
     /// together with <see cref="ProtectForReading"/> (use first, then the mark) one of the two always sees
-    /// the other, so a hit never names a blob an eviction running here takes away. Dispose the result
-    /// when the eviction is over.
+    /// the other, so a hit never names a blob an eviction running here takes away (a reader that sees no
+    /// mark also checks that no eviction ended since it read the entry). Dispose the result when the
+    /// eviction is over.
     /// </summary>
     public (IDisposable Eviction, bool UsedMeanwhile) BeginEviction(Sha256Digest digest, DateTimeOffset? since)
     {
@@ -80,24 +89,34 @@ public sealed class AccessTracker(TimeProvider clock)
     public AccessSnapshot TakeSnapshot()
     {
         // A hit racing with the swap may land in the old dictionary after it was read and be lost:
-        // these are statistics for eviction, and one lost hit does not change an LRU order.
+        // these are statistics, and one lost hit does not change an LRU order. Last uses are not lost.
         var blobs = Interlocked.Exchange(ref _blobs, new(StringComparer.Ordinal));
         var entries = Interlocked.Exchange(ref _entries, new());
-        _writing = blobs;
+        _taken = _lastUse.ToArray();
+        var lastUses = _taken.ToDictionary(u => u.Key, u => u.Value, StringComparer.Ordinal);
         return new AccessSnapshot(
-            blobs.Select(p => (p.Key, p.Value.Count, p.Value.Last)).ToList(),
+            [
+                .. _taken.Select(u => (u.Key, blobs.TryGetValue(u.Key, out var counter) ? counter.Count : 0, new DateTimeOffset(u.Value, TimeSpan.Zero))),
+                // Hits whose last use was written already (by a flush that read the same instant)
+                .. blobs.Where(b => !lastUses.ContainsKey(b.Key)).Select(b => (b.Key, b.Value.Count, b.Value.Last)),
+            ],
             entries.Select(p => (p.Key, p.Value.Count, p.Value.Last)).ToList());
     }
 
-    /// <summary>The last snapshot is in the database.</summary>
-    public void Written() => _writing = null;
+    /// <summary>The last snapshot is in the database: the last uses it held are let go of, unless a later one came meanwhile.</summary>
+    public void Written()
+    {
+        foreach (var use in _taken) _lastUse.TryRemove(use);
+        _taken = [];
+    }
 
     /// <summary>Puts back a snapshot that could not be written (the database was down), to be written with the next.</summary>
     public void Restore(AccessSnapshot snapshot)
     {
-        foreach (var (digest, hits, last) in snapshot.Blobs) _blobs.GetOrAdd(digest, _ => new AccessCounter()).Merge(hits, last);
+        // The last uses were never let go of; only the hits are put back.
+        foreach (var (digest, hits, _) in snapshot.Blobs) _blobs.GetOrAdd(digest, _ => new AccessCounter()).Merge(hits, DateTimeOffset.MinValue);
         foreach (var (address, hits, last) in snapshot.Entries) _entries.GetOrAdd(address, _ => new AccessCounter()).Merge(hits, last);
-        _writing = null;
+        _taken = [];
     }
 
     private sealed class AccessCounter
