@@ -20,7 +20,7 @@ public sealed class AccessTrackerTests
         long lost = 0, checks = 0, flushes = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
 
-        var flusher = Task.Run(() =>
+        var flusher = DedicatedThread.Run(() =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -30,7 +30,7 @@ public sealed class AccessTrackerTests
                 flushes++;
             }
         });
-        var users = Enumerable.Range(0, 3).Select(user => Task.Run(() =>
+        var users = Enumerable.Range(0, 3).Select(user => DedicatedThread.Run(() =>
         {
             var random = new Random(user);
             var recent = new Queue<(Sha256Digest Digest, DateTimeOffset At)>();
