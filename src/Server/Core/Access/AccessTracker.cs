@@ -18,7 +18,7 @@ public sealed class AccessTracker(TimeProvider clock)
     // Each blob's last use (UTC ticks) until a flush has written it: what protects a blob a client was just
     // told about from eviction. Never swapped out, and an entry goes only if no use came after the one written.
     private readonly ConcurrentDictionary<string, long> _lastUse = new(StringComparer.Ordinal);
-    private IReadOnlyList<KeyValuePair<string, long>> _taken = [];
+    private Dictionary<string, long> _taken = new(StringComparer.Ordinal);
 
     // Blobs an eviction is taking out right now (see BeginEviction).
     private readonly ConcurrentDictionary<string, int> _evicting = new(StringComparer.Ordinal);
@@ -92,13 +92,12 @@ public sealed class AccessTracker(TimeProvider clock)
         // these are statistics, and one lost hit does not change an LRU order. Last uses are not lost.
         var blobs = Interlocked.Exchange(ref _blobs, new(StringComparer.Ordinal));
         var entries = Interlocked.Exchange(ref _entries, new());
-        _taken = _lastUse.ToArray();
-        var lastUses = _taken.ToDictionary(u => u.Key, u => u.Value, StringComparer.Ordinal);
+        _taken = new Dictionary<string, long>(_lastUse, StringComparer.Ordinal);
         return new AccessSnapshot(
             [
                 .. _taken.Select(u => (u.Key, blobs.TryGetValue(u.Key, out var counter) ? counter.Count : 0, new DateTimeOffset(u.Value, TimeSpan.Zero))),
                 // Hits whose last use was written already (by a flush that read the same instant)
-                .. blobs.Where(b => !lastUses.ContainsKey(b.Key)).Select(b => (b.Key, b.Value.Count, b.Value.Last)),
+                .. blobs.Where(b => !_taken.ContainsKey(b.Key)).Select(b => (b.Key, b.Value.Count, b.Value.Last)),
             ],
             entries.Select(p => (p.Key, p.Value.Count, p.Value.Last)).ToList());
     }
@@ -107,7 +106,7 @@ public sealed class AccessTracker(TimeProvider clock)
     public void Written()
     {
         foreach (var use in _taken) _lastUse.TryRemove(use);
-        _taken = [];
+        _taken.Clear();
     }
 
     /// <summary>Puts back a snapshot that could not be written (the database was down), to be written with the next.</summary>
@@ -116,7 +115,7 @@ public sealed class AccessTracker(TimeProvider clock)
         // The last uses were never let go of; only the hits are put back.
         foreach (var (digest, hits, _) in snapshot.Blobs) _blobs.GetOrAdd(digest, _ => new AccessCounter()).Merge(hits, DateTimeOffset.MinValue);
         foreach (var (address, hits, last) in snapshot.Entries) _entries.GetOrAdd(address, _ => new AccessCounter()).Merge(hits, last);
-        _taken = [];
+        _taken.Clear();
     }
 
     private sealed class AccessCounter
