@@ -69,20 +69,22 @@ public static class HttpEncoding
         }
         SetContentHeaders(response, content.Length, content.Encoding);
         if (content.IsLocal && content.Length <= SmallLocalBody) await WriteSmallLocalAsync(content, response.BodyWriter, context.RequestAborted);
-        else await content.Stream.CopyToAsync(response.Body, context.RequestAborted);
+        else await content.Stream.CopyToAsync(response.Body, CopyBufferFor(content.Length), context.RequestAborted);
         Observability.WireBytes.Outgoing(context, content.Length);
     }
 
     private const int SmallLocalBody = 64 * 1024;
+    private const int LargestCopyBuffer = 1024 * 1024;
 
-    // Read synchronously into the response's own buffers: no asynchronous file read (a thread-pool hop
-    // per read on Linux) and no copy buffer. Large or remote content streams with CopyToAsync.
+    // Read synchronously into the response's own buffers, the whole body at once (one pread, where 4 KiB
+    // at a time made 16 for a 64 KiB hit): no asynchronous file read (a thread-pool hop per read on Linux)
+    // and no copy buffer. Large or remote content streams with CopyToAsync.
     private static async Task WriteSmallLocalAsync(BlobContent content, System.IO.Pipelines.PipeWriter body, CancellationToken cancellationToken)
     {
         var remaining = content.Length;
         while (remaining > 0)
         {
-            var span = body.GetSpan((int)Math.Min(remaining, 4096));
+            var span = body.GetSpan((int)remaining);
             var read = content.Stream.Read(span[..(int)Math.Min(remaining, span.Length)]);
             if (read == 0) break;
             body.Advance(read);
@@ -90,6 +92,10 @@ public static class HttpEncoding
         }
         await body.FlushAsync(cancellationToken);
     }
+
+    // Each read and each write of a copy is a system call and, for a file, a hop to the thread pool: up to
+    // 1 MiB at a time (CopyToAsync's default of 80 KiB held 256 MiB downloads at about two thirds of nginx's rate).
+    private static int CopyBufferFor(long length) => (int)Math.Clamp(length, 1, LargestCopyBuffer);
 
     private static void SetContentHeaders(HttpResponse response, long length, BlobEncoding encoding)
     {

@@ -40,6 +40,23 @@ public sealed class CacheServerContractTests(BackendInfrastructure infrastructur
     }
 
     [BackendFact]
+    public async Task Every_byte_comes_back_at_the_sizes_where_reads_change_how_they_copy()
+    {
+        // Up to 64 KiB a local blob is read into the response's buffers at once, above it copied 1 MiB at a time.
+        foreach (var size in new[] { 1, 4_095, 4_097, 65_535, 65_536, 65_537, 1_048_576, 1_048_577, 3_145_735 })
+        {
+            var content = TestData.Random(size, seed: size);
+            var digest = await PutAsync(content);
+
+            var get = await Http.GetAsync($"cas/{digest}");
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.Equal(size, get.Content.Headers.ContentLength);
+            var body = await get.Content.ReadAsByteArrayAsync();
+            Assert.True(content.AsSpan().SequenceEqual(body), $"the {size}-byte blob came back different");
+        }
+    }
+
+    [BackendFact]
     public async Task Zstd_and_identity_reads_of_the_same_blob_agree()
     {
         var content = TestData.Compressible(500_000);
