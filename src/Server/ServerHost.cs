@@ -6,6 +6,7 @@ using CacheRegistry.Server.Dashboard;
 using CacheRegistry.Server.Hosting;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Metadata;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server;
@@ -40,6 +41,7 @@ public static class ServerHost
     {
         builder.Services.AddCacheRegistry(builder.Configuration);
         builder.Services.AddDashboard(builder.Configuration);
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportMemoryPoolFactory>(); // Kestrel's connection buffers
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Blob size limits are enforced while streaming, per route; Kestrel's 30 MB default would refuse large blobs.
