@@ -17,14 +17,17 @@ public sealed class DatabaseMigrator
     private readonly MetadataDialect _dialect;
     private readonly Type _contextType;
     private readonly ILogger<DatabaseMigrator> _logger;
+    private readonly SqliteMigrationSnapshot? _snapshot;
 
-    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, PlainSql sql, MetadataDialect dialect, Type contextType, ILogger<DatabaseMigrator> logger)
+    /// <param name="embeddedDatabaseFile">The embedded SQLite database's file; null for a database given by a connection string.</param>
+    internal DatabaseMigrator(IDbContextFactory<CacheDbContext> contexts, PlainSql sql, MetadataDialect dialect, Type contextType, string? embeddedDatabaseFile, ILogger<DatabaseMigrator> logger)
     {
         _contexts = contexts;
         _sql = sql;
         _dialect = dialect;
         _contextType = contextType;
         _logger = logger;
+        _snapshot = embeddedDatabaseFile is null ? null : new SqliteMigrationSnapshot(embeddedDatabaseFile, sql, logger);
     }
 
     private bool IsSqlite => _contextType == typeof(SqliteCacheDbContext);
@@ -35,6 +38,8 @@ public sealed class DatabaseMigrator
     /// </param>
     public async Task MigrateAsync(bool exclusive, CancellationToken cancellationToken = default)
     {
+        var snapshot = exclusive ? _snapshot : null;
+        snapshot?.RestoreIfInterrupted();
         if (exclusive && IsSqlite) await ClearStaleSqliteLockAsync(cancellationToken);
         // None pending (every start but the first after an upgrade): asked in plain SQL, because EF Core's
         // MigrateAsync would take the migration lock and compare the whole model with its snapshot, and
@@ -42,6 +47,7 @@ public sealed class DatabaseMigrator
         var pending = await PendingMigrationsAsync(cancellationToken);
         if (pending.Count == 0) return;
 
+        if (snapshot is not null) await snapshot.SaveAsync(cancellationToken);
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         _logger.LogInformation("Applying migrations: {Migrations}", string.Join(", ", pending));
         await db.Database.MigrateAsync(cancellationToken);
@@ -50,6 +56,7 @@ public sealed class DatabaseMigrator
             // Write-ahead logging lets readers proceed while a write is in progress; the mode persists in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
+        snapshot?.Discard();
     }
 
     // The migrations compiled into the server that the history table does not record, in order (a newer

@@ -65,7 +65,8 @@ public static class MetadataServiceCollectionExtensions
         services.AddSingleton(s => new ProtectionKeyCatalog(Contexts(s)));
         services.AddSingleton(s => new DashboardCatalog(Contexts(s)));
         services.AddHostedService(s => new QueryWarmup(Contexts(s), s.GetRequiredService<ILogger<QueryWarmup>>()));
-        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s), Dialect(s), contextType, s.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        var embeddedDatabaseFile = database.Provider == DatabaseProvider.Sqlite && string.IsNullOrEmpty(database.ConnectionString) ? EmbeddedDatabaseFile(registry) : null;
+        services.AddSingleton(s => new DatabaseMigrator(Contexts(s), Plain(s), Dialect(s), contextType, embeddedDatabaseFile, s.GetRequiredService<ILogger<DatabaseMigrator>>()));
         return services;
     }
 
@@ -80,7 +81,9 @@ public static class MetadataServiceCollectionExtensions
     }
 
     private static string SqliteConnectionString(DatabaseOptions database, CacheRegistryOptions registry) =>
-        string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db")}" : database.ConnectionString;
+        string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={EmbeddedDatabaseFile(registry)}" : database.ConnectionString;
+
+    private static string EmbeddedDatabaseFile(CacheRegistryOptions registry) => Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db");
 
     private static IDbContextFactory<CacheDbContext> Contexts(IServiceProvider services) => services.GetRequiredService<IDbContextFactory<CacheDbContext>>();
 

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace CacheRegistry.Server.Storage.FileSystem;
 
-/// <summary>Forces everything written to one filesystem to disk (Linux's syncfs: one call however many files were written).</summary>
+/// <summary>Forces what was written to disk: a whole filesystem (Linux's syncfs: one call however many files were written), or one file.</summary>
 internal static partial class FileSystemSync
 {
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -15,6 +15,17 @@ internal static partial class FileSystemSync
         using var handle = LinuxFiles.OpenRead(directory) ?? throw new IOException($"cannot open {directory} to sync it: it does not exist");
         if (SyncFs(handle) != 0) throw new IOException($"syncfs of {directory} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }
+
+    /// <summary>Forces one file, or a directory's entries (files created, renamed or deleted in it), to disk: fsync.</summary>
+    /// <exception cref="IOException">The file could not be opened or synced.</exception>
+    public static void SyncOne(string path)
+    {
+        using var handle = LinuxFiles.OpenRead(path) ?? throw new IOException($"cannot open {path} to sync it: it does not exist");
+        if (FSync(handle) != 0) throw new IOException($"fsync of {path} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(SafeFileHandle handle);
 
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int SyncFs(SafeFileHandle handle);
