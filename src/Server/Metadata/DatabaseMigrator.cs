@@ -17,6 +17,7 @@ public sealed class DatabaseMigrator
     private readonly MetadataDialect _dialect;
     private readonly Type _contextType;
     private readonly ILogger<DatabaseMigrator> _logger;
+    private readonly string? _embeddedDatabaseFile;
     private readonly SqliteMigrationSnapshot? _snapshot;
 
     /// <param name="embeddedDatabaseFile">The embedded SQLite database's file; null for a database given by a connection string.</param>
@@ -27,6 +28,7 @@ public sealed class DatabaseMigrator
         _dialect = dialect;
         _contextType = contextType;
         _logger = logger;
+        _embeddedDatabaseFile = embeddedDatabaseFile;
         _snapshot = embeddedDatabaseFile is null ? null : new SqliteMigrationSnapshot(embeddedDatabaseFile, sql, logger);
     }
 
@@ -40,6 +42,9 @@ public sealed class DatabaseMigrator
     {
         var snapshot = exclusive ? _snapshot : null;
         snapshot?.RestoreIfInterrupted();
+        // Every connection opens the embedded database without creating it: a first start creates it here
+        // (SQLite reads an empty file as an empty database).
+        if (_embeddedDatabaseFile is { } file && !File.Exists(file)) await File.WriteAllBytesAsync(file, [], cancellationToken);
         if (exclusive && IsSqlite) await ClearStaleSqliteLockAsync(cancellationToken);
         // None pending (every start but the first after an upgrade): asked in plain SQL, because EF Core's
         // MigrateAsync would take the migration lock and compare the whole model with its snapshot, and

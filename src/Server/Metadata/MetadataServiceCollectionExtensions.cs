@@ -17,9 +17,9 @@ public static class MetadataServiceCollectionExtensions
                 contextType = typeof(SqliteCacheDbContext);
                 var sqlite = SqliteConnectionString(database, registry);
                 services.AddPooledDbContextFactory<SqliteCacheDbContext>((s, o) => o.UseSqlite(sqlite).AddInterceptors(new SqliteOffSocketThreads()).AddInterceptors(s.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSettings())
-                    // Warnings EF Core gives on every fresh start that do not apply here: the Integrity migration fixes data up
-                    // before SQLite's table rebuilds on purpose (MigrationTests checks the result), and a rebuild's
-                    // "PRAGMA foreign_keys" is per connection, outside the migration's transaction, which SQLite keeps atomic.
+                    // Warnings EF Core gives on every fresh start: the Integrity migration fixes data up before SQLite's table
+                    // rebuilds on purpose (MigrationTests checks the result), and a rebuild commits the migration's earlier steps
+                    // (not atomic: on the embedded default SqliteMigrationSnapshot makes the whole migration all or nothing).
                     .ConfigureWarnings(w => w.Ignore(SqliteEventId.TableRebuildPendingWarning, RelationalEventId.NonTransactionalMigrationOperationWarning)));
                 services.AddSingleton<IDbContextFactory<CacheDbContext>, ProviderContextFactory<SqliteCacheDbContext>>();
                 services.AddSingleton<MetadataDialect, SqliteDialect>();
@@ -80,8 +80,10 @@ public static class MetadataServiceCollectionExtensions
         return builder.ToString();
     }
 
+    // The embedded database is never created by opening it (Mode=ReadWrite): a lost file is reported as an outage
+    // instead of being replaced by an empty database on the next query. DatabaseMigrator creates it on a first start.
     private static string SqliteConnectionString(DatabaseOptions database, CacheRegistryOptions registry) =>
-        string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={EmbeddedDatabaseFile(registry)}" : database.ConnectionString;
+        string.IsNullOrEmpty(database.ConnectionString) ? $"Data Source={EmbeddedDatabaseFile(registry)};Mode=ReadWrite" : database.ConnectionString;
 
     private static string EmbeddedDatabaseFile(CacheRegistryOptions registry) => Path.Combine(registry.DataDirectoryFullPath, "cacheregistry.db");
 

@@ -33,20 +33,13 @@ internal sealed class SqliteMigrationSnapshot(string databaseFile, PlainSql sql,
         return true;
     }
 
-    /// <summary>Saves a consistent copy of the database (an empty one when there is none yet), on disk before it is named.</summary>
+    /// <summary>Saves a consistent copy of the database, on disk before it is named.</summary>
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
-        if (File.Exists(databaseFile))
-        {
-            logger.LogInformation("Saving a copy of the database ({Size:N0} bytes) before migrating it, so that an interrupted migration can be undone",
-                new FileInfo(databaseFile).Length);
-            await sql.QueryAsync("VACUUM INTO @p0", _ => 0, cancellationToken, PartialCopy);
-            if (FileSystemSync.IsSupported) FileSystemSync.SyncOne(PartialCopy);
-        }
-        else
-        {
-            await File.WriteAllBytesAsync(PartialCopy, [], cancellationToken); // SQLite reads an empty file as an empty database
-        }
+        logger.LogInformation("Saving a copy of the database ({Size:N0} bytes) before migrating it, so that an interrupted migration can be undone",
+            new FileInfo(databaseFile).Length);
+        await sql.QueryAsync("VACUUM INTO @p0", _ => 0, cancellationToken, PartialCopy);
+        if (FileSystemSync.IsSupported) FileSystemSync.SyncOne(PartialCopy);
         File.Move(PartialCopy, Copy);
         SyncEntries();
     }
