@@ -19,18 +19,17 @@ internal sealed class SqliteMigrationSnapshot(string databaseFile, PlainSql sql,
 
     private string PartialCopy => Copy + ".partial";
 
-    /// <summary>Puts the saved copy back if a migration was interrupted; true when it did.</summary>
-    public bool RestoreIfInterrupted()
+    /// <summary>Puts the saved copy back if a migration was interrupted.</summary>
+    public void RestoreIfInterrupted()
     {
         File.Delete(PartialCopy); // a copy cut short: the database itself was not touched yet
-        if (!File.Exists(Copy)) return false;
+        if (!File.Exists(Copy)) return;
         SqliteConnection.ClearAllPools();
         // The half-migrated database's log and index go first: SQLite would apply a log left beside the copy.
         foreach (var suffix in new[] { "-wal", "-shm", "-journal" }) File.Delete(databaseFile + suffix);
         File.Move(Copy, databaseFile, overwrite: true);
         SyncEntries();
         logger.LogWarning("A migration of the database was interrupted: put back the copy saved before it, and migrating again");
-        return true;
     }
 
     /// <summary>Saves a consistent copy of the database, on disk before it is named.</summary>

@@ -83,31 +83,33 @@ public sealed class MigrationSnapshotTests
 
     private static async Task ExecuteAsync(string database, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        await using var command = await CommandAsync(database, sql);
         await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<object?> ScalarAsync(string database, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        await using var command = await CommandAsync(database, sql);
         return await command.ExecuteScalarAsync();
     }
 
     private static async Task<List<string>> ColumnsAsync(string database, string table)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+        await using var command = await CommandAsync(database, $"SELECT name FROM pragma_table_info('{table}')");
         await using var reader = await command.ExecuteReaderAsync();
         var columns = new List<string>();
         while (await reader.ReadAsync()) columns.Add(reader.GetString(0));
         return columns;
+    }
+
+    // Unpooled: the connection closes with the command's disposal, before a server opens the file.
+    private static async Task<SqliteCommand> CommandAsync(string database, string sql)
+    {
+        var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Disposed += (_, _) => connection.Dispose();
+        return command;
     }
 }
