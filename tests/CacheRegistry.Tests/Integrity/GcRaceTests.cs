@@ -78,7 +78,9 @@ public sealed class GcRaceTests(BackendInfrastructure infrastructure) : ServerTe
                     var elapsed = sinceAsked.Elapsed;
                     if (read.StatusCode != HttpStatusCode.OK && elapsed < PresenceGracePeriod)
                     {
-                        violations.Enqueue($"hit ac/{key} names cas/{output}, which answers {(int)read.StatusCode} {elapsed.TotalMilliseconds:0} ms after the hit was asked for");
+                        var blob = await Http.GetAsync($"api/v1/blobs/{output}");
+                        violations.Enqueue($"hit ac/{key} names cas/{output}, which answers {(int)read.StatusCode} {elapsed.TotalMilliseconds:0} ms after the hit was asked for"
+                            + $" (the blob now: {(int)blob.StatusCode} {await blob.Content.ReadAsStringAsync()})");
                     }
                 }
                 if (sinceAsked.Elapsed < PresenceGracePeriod) Interlocked.Increment(ref timelyHits);
@@ -95,7 +97,7 @@ public sealed class GcRaceTests(BackendInfrastructure infrastructure) : ServerTe
         });
 
         await Task.WhenAll(writers.Concat(readers).Append(collector));
-        Assert.True(violations.IsEmpty, string.Join("\n", violations));
+        Assert.True(violations.IsEmpty, string.Join("\n", violations.Concat(Server.Log.Take(20))));
         Assert.True(timelyHits > 50 && evicted >= 10 && written.Count > 50,
             $"the race was not exercised: {timelyHits} of {hits} hits read within the grace period, {evicted} evictions, {written.Count} entries");
 
