@@ -121,7 +121,8 @@ public sealed class BlobCatalog
             INSERT INTO namespace_blobs ("namespace", digest, created_at) VALUES ({0}, {1}, {2})
             ON CONFLICT ("namespace", digest) DO NOTHING
             """, ns.Value, digest.Hex, _dialect.Time(now));
-        write.OnCommitted(() => _presence.AddBlob(ns.Value, digest.Hex));
+        // Before the write is sent: a reader that sees the committed grant must not be told "certainly not".
+        _presence.AddBlob(ns.Value, digest.Hex);
     }
 
     /// <summary>Adds every grant to the filter (one streamed scan, at start).</summary>

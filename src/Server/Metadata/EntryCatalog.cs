@@ -133,7 +133,7 @@ public sealed class EntryCatalog
             VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6}, {6}, 0)
             ON CONFLICT ("namespace", kind, "key") {{onConflict}}
             """, ns, kind, key, value.Hex, metadata, needs.Count, time);
-        write.OnCommitted(() => _presence.AddEntry(ns, kind, key));
+        _presence.AddEntry(ns, kind, key); // before the write is sent, like a grant (BlobCatalog.Grant)
         if (mode == EntryWriteMode.Overwrite)
         {
             write.Batch.Add("""DELETE FROM entry_references WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""", ns, kind, key);

@@ -15,17 +15,6 @@ public sealed class MetadataWrite
     internal Sha256Digest? StorageKeyOf { get; set; }
 
     public bool IsEmpty => Batch.IsEmpty;
-
-    private List<Action>? _committed;
-
-    /// <summary>Runs <paramref name="action"/> once the write has committed (never if it fails).</summary>
-    internal void OnCommitted(Action action) => (_committed ??= []).Add(action);
-
-    internal void Committed()
-    {
-        if (_committed is null) return;
-        foreach (var action in _committed) action();
-    }
 }
 
 /// <summary>A write refused by the database's constraints: a grant or blob it names is not there (any more).</summary>
@@ -77,7 +66,6 @@ public sealed class MetadataWriter : IAsyncDisposable
                     result = null;
                 }
             }
-            write.Committed();
             return result;
         }
         catch (Exception e) when (_dialect.IsForeignKeyViolation(e))

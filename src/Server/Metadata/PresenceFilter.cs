@@ -11,9 +11,11 @@ namespace CacheRegistry.Server.Metadata;
 /// "maybe" asks the database. Deletions leave their bits set (a stale "maybe" costs one query).
 /// <para>
 /// Active only where this server is the database's one writer (SQLite, while no other server uses the
-/// same file: <see cref="SqliteSharing"/>): writes by other replicas would not reach it. Every committed grant and entry is
-/// added as it commits, from the moment the server starts; the rows stored before are added by one
-/// scan at start (<see cref="Background.PresenceFilterLoader"/>), and until it finishes every answer is "maybe".
+/// same file: <see cref="SqliteSharing"/>): writes by other replicas would not reach it. Every grant and
+/// entry is added before its write is sent, so no reader that sees the committed row is told "not held"
+/// (a write that then fails leaves a harmless "maybe"); the rows stored before the server started are
+/// added by one scan at start (<see cref="Background.PresenceFilterLoader"/>), and until it finishes
+/// every answer is "maybe".
 /// Past its capacity the filter turns itself off (every answer "maybe") until the next start.
 /// </para>
 /// </summary>
