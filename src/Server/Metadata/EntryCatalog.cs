@@ -165,6 +165,7 @@ public sealed class EntryCatalog
     {
         var batch = new SqlBatch();
         var time = _dialect.Time(now);
+        LockIncomplete(batch, """e."namespace" = {0} AND e.kind = {1} AND e."key" = {2} AND """, address.Namespace.Value, address.Kind.ToString(), address.Key);
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
             SELECT {3}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e
@@ -181,6 +182,7 @@ public sealed class EntryCatalog
     public async Task<int> RemoveIncompleteAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var batch = new SqlBatch();
+        LockIncomplete(batch, "");
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
             SELECT {0}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e WHERE {{Incomplete("e")}}
@@ -221,6 +223,13 @@ public sealed class EntryCatalog
             await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
             await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken);
         }
+    }
+
+    // An entry being written again (a client rebuilt what had become incomplete) must not be judged by
+    // the reference rows it had before: lock the candidates first, so the delete sees the new ones.
+    private void LockIncomplete(SqlBatch batch, string where, params object?[] parameters)
+    {
+        if (_dialect.LockRows($$"""SELECT 1 FROM cache_entries e WHERE {{where}}{{Incomplete("e")}}""") is { } lockRows) batch.Add(lockRows, parameters);
     }
 
     private static string Incomplete(string entry) =>

@@ -21,6 +21,13 @@ internal abstract class MetadataDialect
     /// <summary>Like <see cref="ExecuteAtomicAsync"/>, for a batch whose last statement is a query; returns its rows (one column named "Value").</summary>
     public abstract Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A statement that locks the rows <paramref name="select"/> finds until its batch commits, where
+    /// writers work concurrently, so that the batch's next statements judge those rows as their last
+    /// writer left them; null where one writer at a time has the database (SQLite).
+    /// </summary>
+    public abstract string? LockRows(string select);
+
     public abstract bool IsForeignKeyViolation(Exception exception);
 
     public abstract bool IsUniqueViolation(Exception exception);
@@ -97,6 +104,8 @@ internal sealed class SqliteDialect : MetadataDialect
         return rows;
     }
 
+    public override string? LockRows(string select) => null;
+
     public override bool IsForeignKeyViolation(Exception exception) => Find<SqliteException>(exception) is { SqliteExtendedErrorCode: ForeignKeyConstraint };
 
     public override bool IsUniqueViolation(Exception exception) =>
@@ -123,6 +132,11 @@ internal sealed class PostgresDialect : MetadataDialect
 
     public override Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken) =>
         db.Database.SqlQueryRaw<T>(batch.Sql, [.. batch.Parameters]).ToListAsync(cancellationToken);
+
+    // A DELETE or UPDATE that meets a row a concurrent transaction changed waits for it, then re-checks only
+    // that row's new version: subqueries keep the statement's older snapshot. Rows locked by an earlier
+    // statement cannot change under a later one, which takes a snapshot of its own.
+    public override string LockRows(string select) => $"{select} FOR UPDATE";
 
     public override bool IsForeignKeyViolation(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.ForeignKeyViolation };
 

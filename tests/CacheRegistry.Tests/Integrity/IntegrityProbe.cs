@@ -32,5 +32,49 @@ internal static class IntegrityProbe
         return await db.CacheEntries.CountAsync(e => db.EntryReferences.Count(r => r.Namespace == e.Namespace && r.Kind == e.Kind && r.Key == e.Key) < e.ReferenceCount);
     }
 
+    /// <summary>Drops the entry's reference to the blob, as the cascade of an eviction racing the entry's write does.</summary>
+    public static async Task DropReferenceAsync(TestServer server, string key, Sha256Digest digest)
+    {
+        await using var db = await Contexts(server).CreateDbContextAsync();
+        Assert.Equal(1, await db.EntryReferences.Where(r => r.Key == key && r.Digest == digest.Hex).ExecuteDeleteAsync());
+    }
+
+    /// <summary>
+    /// Writes the entry's references again, as a client's new write of it does (the row updated, its
+    /// references replaced), in a transaction left open until <see cref="OpenWrite.CommitAsync"/>.
+    /// </summary>
+    public static async Task<OpenWrite> BeginRewriteAsync(TestServer server, string key, params Sha256Digest[] references)
+    {
+        var db = await Contexts(server).CreateDbContextAsync();
+        var transaction = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET reference_count = {1} WHERE "key" = {0}""", key, references.Length);
+        await db.Database.ExecuteSqlRawAsync("""DELETE FROM entry_references WHERE "key" = {0}""", key);
+        foreach (var digest in references)
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO entry_references ("namespace", kind, "key", digest) SELECT "namespace", kind, "key", {1} FROM cache_entries WHERE "key" = {0}
+                """, key, digest.Hex);
+        }
+        return new OpenWrite(db, transaction);
+    }
+
+    /// <summary>Whether some session waits for a lock another holds (PostgreSQL's view of its sessions).</summary>
+    public static async Task<bool> SomeoneWaitsForALockAsync(TestServer server)
+    {
+        await using var db = await Contexts(server).CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM pg_locks WHERE NOT granted""").SingleAsync() > 0;
+    }
+
+    public sealed class OpenWrite(CacheDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction) : IAsyncDisposable
+    {
+        public Task CommitAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await db.DisposeAsync();
+        }
+    }
+
     private static IDbContextFactory<CacheDbContext> Contexts(TestServer server) => server.Services.GetRequiredService<IDbContextFactory<CacheDbContext>>();
 }
