@@ -6,7 +6,7 @@ const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
 // The emulator's DeleteObject removes the object's directory once it looks empty, recursively and a
 // moment after looking: an object another request put there meanwhile goes with it, after its PUT was
 // acknowledged (real S3 has no directories). Seen as a GC race test reading 404 for a blob it had just
-// been told was present; tests/s3rver/lost-objects.js shows it. Empty directories are left instead.
+// been told was present; Integrity/S3EmulatorTests shows it. Empty directories are left instead.
 FilesystemStore.prototype.deleteObject = async function (bucket, key) {
   await Promise.all(['object', 'object.md5', 'metadata.json'].map((kind) =>
     fs.unlink(this.getResourcePath(bucket, key, kind)).catch((err) => {

@@ -161,33 +161,42 @@ public sealed class EntryCatalog
     }
 
     /// <summary>Removes the entry if it is (still) incomplete: a blob it names has gone. Called by a read that found it so.</summary>
-    public async Task RemoveIfIncompleteAsync(EntryAddress address, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var batch = new SqlBatch();
-        var time = _dialect.Time(now);
-        LockIncomplete(batch, """e."namespace" = {0} AND e.kind = {1} AND e."key" = {2} AND """, address.Namespace.Value, address.Kind.ToString(), address.Key);
-        batch.Add($$"""
-            INSERT INTO metadata_changes (at, "namespace", kind, "key")
-            SELECT {3}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e
-            WHERE e."namespace" = {0} AND e.kind = {1} AND e."key" = {2} AND {{Incomplete("e")}}
-            """, address.Namespace.Value, address.Kind.ToString(), address.Key, time);
-        batch.Add($$"""
-            DELETE FROM cache_entries WHERE "namespace" = {0} AND kind = {1} AND "key" = {2} AND {{Incomplete("cache_entries")}}
-            """, address.Namespace.Value, address.Kind.ToString(), address.Key);
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken);
-    }
+    public Task RemoveIfIncompleteAsync(EntryAddress address, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RemoveIfIncompleteAsync([new EntryKeyRow { Namespace = address.Namespace.Value, Kind = address.Kind.ToString(), Key = address.Key }], now, cancellationToken);
 
     /// <summary>Removes every incomplete entry (garbage collection's sweep); returns how many.</summary>
     public async Task<int> RemoveIncompleteAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        List<EntryKeyRow> incomplete;
+        await using (var db = await _contexts.CreateDbContextAsync(cancellationToken))
+        {
+            incomplete = await db.Database.SqlQueryRaw<EntryKeyRow>(IncompleteEntries).ToListAsync(cancellationToken);
+        }
+        var removed = 0;
+        foreach (var chunk in incomplete.Chunk(200)) removed += await RemoveIfIncompleteAsync(chunk, now, cancellationToken);
+        return removed;
+    }
+
+    // Each entry is judged again as it is removed: it may have been written again since it was found
+    // incomplete (a client rebuilt it). Where writers run concurrently it is locked first, by its key,
+    // so that the statements after the lock see it as its last write left it (see MetadataDialect.LockRows).
+    private async Task<int> RemoveIfIncompleteAsync(IReadOnlyCollection<EntryKeyRow> candidates, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var batch = new SqlBatch();
-        LockIncomplete(batch, "");
-        batch.Add($$"""
-            INSERT INTO metadata_changes (at, "namespace", kind, "key")
-            SELECT {0}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e WHERE {{Incomplete("e")}}
-            """, _dialect.Time(now));
-        batch.Add($$"""DELETE FROM cache_entries WHERE {{Incomplete("cache_entries")}}""");
+        var time = _dialect.Time(now);
+        var lockRow = _dialect.LockRows("""SELECT 1 FROM cache_entries WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""");
+        foreach (var entry in candidates)
+        {
+            if (lockRow is not null) batch.Add(lockRow, entry.Namespace, entry.Kind, entry.Key);
+            batch.Add($$"""
+                INSERT INTO metadata_changes (at, "namespace", kind, "key")
+                SELECT {3}, e."namespace", 'entry', e.kind || ':' || e."key" FROM cache_entries e
+                WHERE e."namespace" = {0} AND e.kind = {1} AND e."key" = {2} AND {{Incomplete("e")}}
+                """, entry.Namespace, entry.Kind, entry.Key, time);
+            batch.Add($$"""
+                DELETE FROM cache_entries WHERE "namespace" = {0} AND kind = {1} AND "key" = {2} AND {{Incomplete("cache_entries")}}
+                """, entry.Namespace, entry.Kind, entry.Key);
+        }
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) / 2;
     }
@@ -225,15 +234,11 @@ public sealed class EntryCatalog
         }
     }
 
-    // An entry being written again (a client rebuilt what had become incomplete) must not be judged by
-    // the reference rows it had before: lock the candidates first, so the delete sees the new ones.
-    private void LockIncomplete(SqlBatch batch, string where, params object?[] parameters)
-    {
-        if (_dialect.LockRows($$"""SELECT 1 FROM cache_entries e WHERE {{where}}{{Incomplete("e")}}""") is { } lockRows) batch.Add(lockRows, parameters);
-    }
-
     private static string Incomplete(string entry) =>
         $$"""{{entry}}.reference_count > (SELECT COUNT(*) FROM entry_references r WHERE r."namespace" = {{entry}}."namespace" AND r.kind = {{entry}}.kind AND r."key" = {{entry}}."key")""";
+
+    private static readonly string IncompleteEntries =
+        $$"""SELECT e."namespace" AS "Namespace", e.kind AS "Kind", e."key" AS "Key" FROM cache_entries e WHERE {{Incomplete("e")}}""";
 
     private static void AppendChange(SqlBatch batch, EntryAddress address, object time) =>
         batch.Add("""INSERT INTO metadata_changes (at, "namespace", kind, "key") VALUES ({0}, {1}, 'entry', {2})""",
@@ -241,6 +246,13 @@ public sealed class EntryCatalog
 
     internal static IReadOnlyDictionary<string, string> ParseMetadata(string? json) =>
         json is null ? NoMetadata : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? NoMetadata;
+
+    private sealed class EntryKeyRow
+    {
+        public string Namespace { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string Key { get; set; } = "";
+    }
 
     private sealed class WritePlanRow
     {

@@ -47,6 +47,7 @@ internal static class IntegrityProbe
     {
         var db = await Contexts(server).CreateDbContextAsync();
         var transaction = await db.Database.BeginTransactionAsync();
+        var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
         await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET reference_count = {1} WHERE "key" = {0}""", key, references.Length);
         await db.Database.ExecuteSqlRawAsync("""DELETE FROM entry_references WHERE "key" = {0}""", key);
         foreach (var digest in references)
@@ -55,18 +56,21 @@ internal static class IntegrityProbe
                 INSERT INTO entry_references ("namespace", kind, "key", digest) SELECT "namespace", kind, "key", {1} FROM cache_entries WHERE "key" = {0}
                 """, key, digest.Hex);
         }
-        return new OpenWrite(db, transaction);
+        return new OpenWrite(server, db, transaction, session);
     }
 
-    /// <summary>Whether some session waits for a lock another holds (PostgreSQL's view of its sessions).</summary>
-    public static async Task<bool> SomeoneWaitsForALockAsync(TestServer server)
+    public sealed class OpenWrite(TestServer server, CacheDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, int session)
+        : IAsyncDisposable
     {
-        await using var db = await Contexts(server).CreateDbContextAsync();
-        return await db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM pg_locks WHERE NOT granted""").SingleAsync() > 0;
-    }
+        /// <summary>Whether another PostgreSQL session waits for a lock this write holds.</summary>
+        public async Task<bool> BlocksSomeoneAsync()
+        {
+            await using var other = await Contexts(server).CreateDbContextAsync();
+            return await other.Database.SqlQueryRaw<int>("""
+                SELECT count(*)::int AS "Value" FROM pg_stat_activity WHERE {0} = ANY(pg_blocking_pids(pid))
+                """, session).SingleAsync() > 0;
+        }
 
-    public sealed class OpenWrite(CacheDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction) : IAsyncDisposable
-    {
         public Task CommitAsync() => transaction.CommitAsync();
 
         public async ValueTask DisposeAsync()

@@ -288,7 +288,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         if (BackendMatrix.Current == BackendMatrix.PostgresS3)
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!await IntegrityProbe.SomeoneWaitsForALockAsync(Server))
+            while (!await rewrite.BlocksSomeoneAsync())
             {
                 Assert.True(DateTime.UtcNow < deadline, "nothing waited for the entry being written");
                 await Task.Delay(20);

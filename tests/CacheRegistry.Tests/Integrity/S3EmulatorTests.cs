@@ -29,13 +29,14 @@ public sealed class S3EmulatorTests(BackendInfrastructure infrastructure)
         var prefix = $"emulator-{Guid.NewGuid():N}/";
         var kept = new System.Collections.Concurrent.ConcurrentBag<string>();
 
-        // Eight writers share three directories; each puts an object, deletes it (the directory may
-        // now look empty) and puts another, which must survive every other writer's delete.
+        // Eight writers go through the same fresh directories; in each, a writer puts an object and
+        // deletes it (the directory may now look empty), then puts another, which must survive every
+        // other writer's delete.
         await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
         {
             for (var i = 0; i < 300; i++)
             {
-                var directory = $"{prefix}{i % 3}/";
+                var directory = $"{prefix}{i}/";
                 var passing = $"{directory}{writer}-{i}-passing";
                 await client.PutObjectAsync(new PutObjectRequest { BucketName = S3Emulator.Bucket, Key = passing, ContentBody = "passing" });
                 await client.DeleteObjectAsync(S3Emulator.Bucket, passing);
