@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Core.Access;
 using CacheRegistry.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheRegistry.Tests.Integrity;
 
@@ -262,6 +264,26 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         var read = await WhileRewritingAsync(key, () => Http.GetAsync($"ac/{key}"));
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode); // it read the entry before the write committed
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
+    }
+
+    // An eviction running on this server marks the blob, then looks for uses; a hit records its use, then looks
+    // for marks. A hit that finds the entry's value or an output marked is a miss (the client rebuilds), and a
+    // hit again once the eviction has ended without taking anything.
+    [BackendFact]
+    public async Task An_entry_whose_value_or_output_is_being_evicted_reads_as_a_miss()
+    {
+        var x = await PutAsync(Http, TestData.Random(BlobSize, seed: 1));
+        var key = TestData.Digest("being evicted"u8.ToArray());
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsync($"ac/{key}", new ByteArrayContent(ActionResult(x)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode); // now in the lookup cache too
+
+        var tracker = Server.Services.GetRequiredService<AccessTracker>();
+        foreach (var marked in new[] { x, TestData.Digest(ActionResult(x)) })
+        {
+            var (eviction, _) = tracker.BeginEviction(marked, since: null);
+            using (eviction) Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{key}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
+        }
     }
 
     /// <summary>Two action entries naming one blob, each having lost its reference to it (what an eviction racing their writes leaves).</summary>

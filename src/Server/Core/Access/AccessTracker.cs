@@ -57,12 +57,16 @@ public sealed class AccessTracker(TimeProvider clock)
         return (new EvictionMark(this, digest.Hex), since is { } s && UsedSince(digest, s));
     }
 
-    /// <summary>Records the blobs as used now (a client is about to read them); false when an eviction is taking any of them.</summary>
-    public bool ProtectForReading(IReadOnlyList<Sha256Digest> digests)
+    /// <summary>
+    /// Records an entry's value and the blobs it names as used now (a client is about to read them); false
+    /// when an eviction is taking any of them.
+    /// </summary>
+    public bool ProtectForReading(Sha256Digest value, IReadOnlyList<Sha256Digest> outputs)
     {
-        foreach (var digest in digests) RecordBlobPresence(digest);
+        if (!value.IsEmpty) RecordBlobPresence(value);
+        foreach (var digest in outputs) RecordBlobPresence(digest);
         if (Volatile.Read(ref _evictingCount) == 0) return true;
-        return !digests.Any(d => _evicting.ContainsKey(d.Hex));
+        return !_evicting.ContainsKey(value.Hex) && !outputs.Any(d => _evicting.ContainsKey(d.Hex));
     }
 
     private void EndEviction(string digest)

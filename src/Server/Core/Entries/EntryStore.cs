@@ -46,9 +46,9 @@ public sealed class EntryStore(
             entry = found?.Entry;
             if (entry is not null) lookups.Add(slot, entry);
         }
-        // An output being evicted at this moment makes the hit a miss: the client rebuilds rather than fails.
+        // The value or an output being evicted at this moment makes the hit a miss: the client rebuilds rather than fails.
         // So does an eviction that ended since the entry was read (it invalidated the slot): what was read may name what it took.
-        if (entry is not null && (!access.ProtectForReading(entry.References) || lookups.EntrySlot(address) != slot)) entry = null;
+        if (entry is not null && (!access.ProtectForReading(entry.Value.Digest, entry.References) || lookups.EntrySlot(address) != slot)) entry = null;
         RecordLookup(address, entry);
         return entry;
     }
