@@ -40,7 +40,7 @@ public sealed class SocketThreadTests
         // The blobs' files vanish, so reading one makes the server forget it: a database write.
         foreach (var file in Directory.EnumerateFiles(Path.Combine(backend.DataDirectory, "blobs"), "*", SearchOption.AllDirectories)) File.Delete(file);
         // Another connection's transaction holds SQLite's write lock: those writes wait (busy_timeout) until it ends.
-        await using var other = new SqliteConnection($"Data Source={Path.Combine(backend.DataDirectory, "cacheregistry.db")};Pooling=False");
+        await using var other = new SqliteConnection($"Data Source={backend.DatabaseFile};Pooling=False");
         await other.OpenAsync();
         await ExecuteAsync(other, "BEGIN IMMEDIATE");
         var waiting = blobs.Select((blob, i) => forgetters[i].GetAsync($"t/cas/{TestData.Digest(blob)}")).ToList();

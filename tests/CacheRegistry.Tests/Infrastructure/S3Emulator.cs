@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
 
 namespace CacheRegistry.Tests.Infrastructure;
 
@@ -25,6 +27,16 @@ public sealed class S3Emulator : IAsyncDisposable
     }
 
     public string ServiceUrl { get; }
+
+    /// <summary>A client for the emulator, with the settings it needs (checksums only where S3 requires them).</summary>
+    public AmazonS3Client Connect() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
+    {
+        ServiceURL = ServiceUrl,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
 
     public static async Task<S3Emulator> StartAsync()
     {

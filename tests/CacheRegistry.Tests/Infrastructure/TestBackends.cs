@@ -62,11 +62,14 @@ public sealed class SqliteFileSystemBackend : TestBackend
 {
     public override string Name => BackendMatrix.Embedded;
 
+    /// <summary>The embedded database the server keeps in its data directory.</summary>
+    public string DatabaseFile => Path.Combine(DataDirectory, "cacheregistry.db");
+
     public override IReadOnlyDictionary<string, string?> ReplicaSettings(string dataDirectory) =>
         new Dictionary<string, string?>(base.ReplicaSettings(dataDirectory))
         {
-            ["CacheRegistry:Database:ConnectionString"] = $"Data Source={Path.Combine(DataDirectory, "cacheregistry.db")}",
-            ["CacheRegistry:Storage:Path"] = Path.Combine(DataDirectory, "blobs"),
+            ["CacheRegistry:Database:ConnectionString"] = $"Data Source={DatabaseFile}",
+            ["CacheRegistry:Storage:Path"] = BlobRoot,
         };
 
     private string BlobRoot => Path.Combine(DataDirectory, "blobs");
@@ -152,14 +155,7 @@ public sealed class PostgresS3Backend : TestBackend
         await s3.DeleteObjectAsync(S3Emulator.Bucket, _prefix + key);
     }
 
-    private AmazonS3Client Connect() => new(new BasicAWSCredentials(S3Emulator.AccessKey, S3Emulator.SecretKey), new AmazonS3Config
-    {
-        ServiceURL = _s3.ServiceUrl,
-        ForcePathStyle = true,
-        AuthenticationRegion = "us-east-1",
-        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-    });
+    private AmazonS3Client Connect() => _s3.Connect();
 
     public override async Task<IReadOnlyList<string>> ListStoredObjectsAsync()
     {

@@ -33,6 +33,19 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The server's presence filter once it trusts it (loaded, on a database only this server writes to).</summary>
+    public async Task<CacheRegistry.Server.Metadata.PresenceFilter> ActivePresenceFilterAsync()
+    {
+        var filter = Services.GetRequiredService<CacheRegistry.Server.Metadata.PresenceFilter>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!filter.IsActive)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the presence filter did not load within 30 s");
+            await Task.Delay(50);
+        }
+        return filter;
+    }
+
     /// <summary>Warnings and errors the server logged, one line each (message, then the exception type if any).</summary>
     public IReadOnlyList<string> Log => _log.Lines;
 

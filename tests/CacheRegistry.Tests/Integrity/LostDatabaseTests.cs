@@ -18,7 +18,7 @@ public sealed class LostDatabaseTests
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
 
-        var database = Path.Combine(backend.DataDirectory, "cacheregistry.db");
+        var database = backend.DatabaseFile;
         File.Delete(database);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("readyz")).StatusCode);
@@ -32,7 +32,7 @@ public sealed class LostDatabaseTests
     {
         await using var backend = new SqliteFileSystemBackend();
         await using var server = await TestServer.StartAsync(backend.Settings);
-        var database = Path.Combine(backend.DataDirectory, "cacheregistry.db");
+        var database = backend.DatabaseFile;
         File.Delete(database);
         SqliteConnection.ClearAllPools(); // the next query opens the file anew
 

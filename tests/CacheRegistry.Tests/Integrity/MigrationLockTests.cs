@@ -11,7 +11,7 @@ public sealed class MigrationLockTests
     {
         await using var backend = new SqliteFileSystemBackend();
         // What a first start killed inside EF Core's migration leaves: the lock taken, nothing applied yet.
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(backend.DataDirectory, "cacheregistry.db")};Pooling=False"))
+        await using (var connection = new SqliteConnection($"Data Source={backend.DatabaseFile};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();

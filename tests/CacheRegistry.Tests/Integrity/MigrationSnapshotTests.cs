@@ -27,7 +27,7 @@ public sealed class MigrationSnapshotTests
             using var http = new HttpClient { BaseAddress = first.BaseAddress };
             (await http.PutAsync($"t/cas/{digest}", new ByteArrayContent(blob))).EnsureSuccessStatusCode();
         }
-        var database = Path.Combine(backend.DataDirectory, "cacheregistry.db");
+        var database = backend.DatabaseFile;
 
         // What a kill in the middle of the last migration leaves: the copy saved before it, and the migration's
         // change committed but not recorded (so the next start would run it again, and fail on it).
@@ -59,7 +59,7 @@ public sealed class MigrationSnapshotTests
         {
             await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         }
-        var database = Path.Combine(backend.DataDirectory, "cacheregistry.db");
+        var database = backend.DatabaseFile;
         await File.WriteAllBytesAsync($"{database}.before-migration.partial", [1, 2, 3]);
         await ExecuteAsync(database, "CREATE TABLE kept_by_the_start (id INTEGER)");
 

@@ -17,13 +17,7 @@ public sealed class PresenceFilterOrderingTests(BackendInfrastructure infrastruc
     [Fact]
     public async Task A_grant_and_an_entry_are_maybe_held_before_their_write_is_sent()
     {
-        var filter = Server.Services.GetRequiredService<PresenceFilter>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!filter.IsActive)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the presence filter did not load within 30 s");
-            await Task.Delay(50);
-        }
+        var filter = await Server.ActivePresenceFilterAsync();
         var digest = TestData.Digest(TestData.Random(100, seed: 1));
         var address = new EntryAddress(NamespaceName.Default, EntryKind.Turborepo, "written-in-a-moment");
         Assert.False(filter.MayHoldBlob(NamespaceName.Default, digest));

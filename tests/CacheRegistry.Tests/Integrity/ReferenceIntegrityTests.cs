@@ -248,8 +248,8 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
     [BackendFact]
     public async Task An_entry_written_again_while_the_sweep_runs_is_kept()
     {
-        var (key, other) = await TwoIncompleteEntriesAsync();
-        var report = await WhileRewritingAsync(key, () => GcAsync(Http));
+        var (key, other, output) = await TwoIncompleteEntriesAsync();
+        var report = await WhileRewritingAsync(key, output, () => GcAsync(Http));
         Assert.Equal(1, report.GetProperty("removedIncompleteEntries").GetInt64()); // the other one
         Assert.Equal(0, await IntegrityProbe.IncompleteEntriesAsync(Server));
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
@@ -260,8 +260,8 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
     [BackendFact]
     public async Task An_entry_written_again_while_a_read_removes_it_as_incomplete_is_kept()
     {
-        var (key, _) = await TwoIncompleteEntriesAsync();
-        var read = await WhileRewritingAsync(key, () => Http.GetAsync($"ac/{key}"));
+        var (key, _, output) = await TwoIncompleteEntriesAsync();
+        var read = await WhileRewritingAsync(key, output, () => Http.GetAsync($"ac/{key}"));
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode); // it read the entry before the write committed
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{key}")).StatusCode);
     }
@@ -287,7 +287,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
     }
 
     /// <summary>Two action entries naming one blob, each having lost its reference to it (what an eviction racing their writes leaves).</summary>
-    private async Task<(Sha256Digest Key, Sha256Digest Other)> TwoIncompleteEntriesAsync()
+    private async Task<(Sha256Digest Key, Sha256Digest Other, Sha256Digest Output)> TwoIncompleteEntriesAsync()
     {
         var x = await PutAsync(Http, TestData.Random(BlobSize, seed: 1));
         var key = TestData.Digest("written again"u8.ToArray());
@@ -298,14 +298,16 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
             await IntegrityProbe.DropReferenceAsync(Server, k.Hex, x);
         }
         Assert.Equal(2, await IntegrityProbe.IncompleteEntriesAsync(Server));
-        return (key, other);
+        return (key, other, x);
     }
 
-    /// <summary>Runs <paramref name="racer"/> while the entry's new write is open, and commits the write once the racer waits for it.</summary>
-    private async Task<T> WhileRewritingAsync<T>(Sha256Digest key, Func<Task<T>> racer)
+    /// <summary>
+    /// Runs <paramref name="racer"/> while a new write of the entry (naming <paramref name="output"/>) is open,
+    /// and commits the write once the racer waits for it.
+    /// </summary>
+    private async Task<T> WhileRewritingAsync<T>(Sha256Digest key, Sha256Digest output, Func<Task<T>> racer)
     {
-        var x = TestData.Digest(TestData.Random(BlobSize, seed: 1));
-        await using var rewrite = await IntegrityProbe.BeginRewriteAsync(Server, key.Hex, TestData.Digest(ActionResult(x)), x);
+        await using var rewrite = await IntegrityProbe.BeginRewriteAsync(Server, key.Hex, TestData.Digest(ActionResult(output)), output);
         var racing = racer();
         if (BackendMatrix.Current == BackendMatrix.PostgresS3)
         {

@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using CacheRegistry.Tests.Infrastructure;
@@ -18,14 +17,7 @@ public sealed class S3EmulatorTests(BackendInfrastructure infrastructure)
     public async Task An_object_put_while_its_neighbour_is_deleted_stays()
     {
         var s3 = await infrastructure.S3Async();
-        using var client = new AmazonS3Client(new BasicAWSCredentials(S3Emulator.AccessKey, S3Emulator.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = s3.ServiceUrl,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+        using var client = s3.Connect();
         var prefix = $"emulator-{Guid.NewGuid():N}/";
         var kept = new System.Collections.Concurrent.ConcurrentBag<string>();
 

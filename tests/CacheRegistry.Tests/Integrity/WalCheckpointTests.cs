@@ -13,7 +13,7 @@ public sealed class WalCheckpointTests
     {
         await using var backend = new SqliteFileSystemBackend();
         await using var server = await TestServer.StartAsync(backend.Settings);
-        var database = new FileInfo(Path.Combine(backend.DataDirectory, "cacheregistry.db"));
+        var database = new FileInfo(backend.DatabaseFile);
         var settled = await WaitAsync(TimeSpan.FromSeconds(10), () => LastWrite(database) < DateTime.UtcNow - TimeSpan.FromSeconds(1));
         Assert.True(settled, "the database file kept changing after the start");
         var before = LastWrite(database);
