@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
@@ -11,6 +12,8 @@ public readonly record struct Sha256Digest
     /// <summary>The digest of zero bytes; that blob exists everywhere without being stored.</summary>
     public static readonly Sha256Digest Empty = new("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 
+    private static readonly SearchValues<char> LowercaseHex = SearchValues.Create("0123456789abcdef");
+
     public string Hex { get; }
 
     private Sha256Digest(string hex) => Hex = hex;
@@ -21,11 +24,7 @@ public readonly record struct Sha256Digest
     public static bool TryParse([NotNullWhen(true)] string? text, out Sha256Digest digest)
     {
         digest = default;
-        if (text is null || text.Length != HexLength) return false;
-        foreach (var c in text)
-        {
-            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f')) return false;
-        }
+        if (text is null || text.Length != HexLength || text.AsSpan().ContainsAnyExcept(LowercaseHex)) return false;
         digest = new Sha256Digest(text);
         return true;
     }

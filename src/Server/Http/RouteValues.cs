@@ -1,3 +1,4 @@
+using System.Buffers;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Core.Access;
 using CacheRegistry.Server.Core.Cas;
@@ -14,6 +15,8 @@ public static class RouteValues
     public const int MaxOpaqueKeyLength = 128;
     private const int MaxEntryKeyLength = 255;
     private const int MaxPathSegments = 8;
+    private static readonly SearchValues<char> OpaqueKeyCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
 
     // First path segments of the server's own routes: a namespace of that name could not be addressed as a prefix.
     private static readonly HashSet<string> ReservedNamespaces = new(StringComparer.OrdinalIgnoreCase)
@@ -55,5 +58,5 @@ public static class RouteValues
     }
 
     private static bool IsOpaqueKey(string? text) =>
-        !string.IsNullOrEmpty(text) && text.Length <= MaxOpaqueKeyLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        !string.IsNullOrEmpty(text) && text.Length <= MaxOpaqueKeyLength && !text.AsSpan().ContainsAnyExcept(OpaqueKeyCharacters);
 }
