@@ -31,12 +31,21 @@ public sealed class BlobCatalog
     private readonly MetadataDialect _dialect;
 
     private readonly PresenceFilter _presence;
+    private readonly string _heldSql;
+    private readonly string _knownKeysSql;
 
     internal BlobCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PresenceFilter presence)
     {
         _contexts = contexts;
         _dialect = dialect;
         _presence = presence;
+        // Driven by the list, one key lookup each (on SQLite faster than IN, which first builds an index of the list).
+        _heldSql = $$"""
+            SELECT g.digest AS "Value" FROM {{dialect.ListValues(1, "l")}} CROSS JOIN namespace_blobs g
+            WHERE g."namespace" = {0} AND g.digest = l.value
+            """;
+        // Storage keys have no index: one pass over the blobs.
+        _knownKeysSql = $$"""SELECT storage_key AS "Value" FROM blobs WHERE storage_key IN (SELECT l.value FROM {{dialect.ListValues(0, "l")}})""";
     }
 
     // ---- reads -----------------------------------------------------------------------------------
@@ -73,11 +82,7 @@ public sealed class BlobCatalog
             : digests as string[] ?? digests.ToArray();
         if (list.Length == 0) return new HashSet<string>();
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var held = await db.NamespaceBlobs.AsNoTracking()
-            // One parameter holding the list (SQLite: json_each), not one parameter per digest: 10,000 digests parse slowly as SQL.
-            .Where(g => g.Namespace == ns.Value && EF.Parameter(list).Contains(g.Digest))
-            .Select(g => g.Digest)
-            .ToListAsync(cancellationToken);
+        var held = await db.Database.SqlQueryRaw<string>(_heldSql, ns.Value, _dialect.ListParameter(list)).ToListAsync(cancellationToken);
         return held.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -309,8 +314,7 @@ public sealed class BlobCatalog
     public async Task<IReadOnlySet<string>> KnownKeysAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var list = keys.ToArray();
-        var known = await db.Blobs.AsNoTracking().Where(b => EF.Parameter(list).Contains(b.StorageKey)).Select(b => b.StorageKey).ToListAsync(cancellationToken);
+        var known = await db.Database.SqlQueryRaw<string>(_knownKeysSql, _dialect.ListParameter(keys)).ToListAsync(cancellationToken);
         return known.ToHashSet(StringComparer.Ordinal);
     }
 

@@ -31,12 +31,14 @@ public sealed class EntryCatalog
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
     private readonly PresenceFilter _presence;
+    private readonly string _findManySql;
 
     internal EntryCatalog(IDbContextFactory<CacheDbContext> contexts, MetadataDialect dialect, PresenceFilter presence)
     {
         _contexts = contexts;
         _dialect = dialect;
         _presence = presence;
+        _findManySql = FindManySql(dialect);
     }
 
     /// <summary>Adds every stored entry's address to the filter (one streamed scan, at start).</summary>
@@ -74,14 +76,25 @@ public sealed class EntryCatalog
         var list = keys.Distinct().Where(key => _presence.MayHoldEntry(new EntryAddress(ns, kind, key))).ToArray();
         if (list.Length == 0) return new Dictionary<string, PresentEntry>();
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var found = await (
-            from entry in db.CacheEntries
-            join value in db.Blobs on entry.ValueDigest equals value.Digest
-            where entry.Namespace == ns.Value && entry.Kind == kind && EF.Parameter(list).Contains(entry.Key)
-                && db.EntryReferences.Count(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key) >= entry.ReferenceCount
-            select new { entry.Key, entry.ValueDigest, value.Size, entry.Metadata }).AsNoTracking().ToListAsync(cancellationToken);
+        var found = await db.Database.SqlQueryRaw<PresentEntryRow>(_findManySql, ns.Value, kind.ToString(), _dialect.ListParameter(list), Sha256Digest.Empty.Hex)
+            .ToListAsync(cancellationToken);
         return found.ToDictionary(f => f.Key, f => new PresentEntry(Sha256Digest.Parse(f.ValueDigest), f.Size, ParseMetadata(f.Metadata)), StringComparer.Ordinal);
     }
+
+    // 500 keys on SQLite, as written in LINQ (keys IN the list, references counted): 2.8 ms, where its SQL
+    // alone took 1.9 ms; counting references took 2.5 ms where this lookup takes 1.4; IN the list 2.0 ms where
+    // this join, driven by the (distinct) keys, takes 1.3.
+    // Complete: every reference the entry was written with is still there. An entry naming only its value
+    // (every protocol's but an action result's) has one reference, to the value: one point lookup.
+    private static string FindManySql(MetadataDialect dialect) => $$"""
+        SELECT c."key" AS "Key", c.value_digest AS "ValueDigest", b.size AS "Size", c.metadata AS "Metadata"
+        FROM {{dialect.ListValues(2, "l")}} CROSS JOIN cache_entries c JOIN blobs b ON b.digest = c.value_digest
+        WHERE c."namespace" = {0} AND c.kind = {1} AND c."key" = l.value
+            AND CASE WHEN c.reference_count = 1 AND c.value_digest <> {3}
+                THEN EXISTS (SELECT 1 FROM entry_references r
+                    WHERE r."namespace" = c."namespace" AND r.kind = c.kind AND r."key" = c."key" AND r.digest = c.value_digest)
+                ELSE NOT {{Incomplete("c")}} END
+        """;
 
     /// <summary>
     /// What a write of <paramref name="value"/> under the address needs to know, in one query: whether
@@ -252,6 +265,14 @@ public sealed class EntryCatalog
         public string Namespace { get; set; } = "";
         public string Kind { get; set; } = "";
         public string Key { get; set; } = "";
+    }
+
+    private sealed class PresentEntryRow
+    {
+        public string Key { get; set; } = "";
+        public string ValueDigest { get; set; } = "";
+        public long Size { get; set; }
+        public string? Metadata { get; set; }
     }
 
     private sealed class WritePlanRow

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -7,8 +10,8 @@ using Npgsql;
 namespace CacheRegistry.Server.Metadata;
 
 /// <summary>
-/// Where SQLite and PostgreSQL differ, one hook per concern: how times are written in raw SQL, how a
-/// batch of statements is run atomically, and how provider errors are classified.
+/// Where SQLite and PostgreSQL differ, one hook per concern: how times and lists are written in raw SQL,
+/// how a batch of statements is run atomically, and how provider errors are classified.
 /// </summary>
 internal abstract class MetadataDialect
 {
@@ -27,6 +30,16 @@ internal abstract class MetadataDialect
     /// writer left them; null where one writer at a time has the database (SQLite).
     /// </summary>
     public abstract string? LockRows(string select);
+
+    /// <summary>
+    /// The values of parameter <c>{<paramref name="index"/>}</c> (made by <see cref="ListParameter"/>) as a table
+    /// named <paramref name="alias"/> with one column, <c>value</c>: a list travels as one parameter, however long
+    /// (10,000 digests as parameters of their own parse slowly as SQL).
+    /// </summary>
+    public abstract string ListValues(int index, string alias);
+
+    /// <summary>The parameter <see cref="ListValues"/> reads.</summary>
+    public abstract object ListParameter(IReadOnlyCollection<string> values);
 
     public abstract bool IsForeignKeyViolation(Exception exception);
 
@@ -106,6 +119,20 @@ internal sealed class SqliteDialect : MetadataDialect
 
     public override string? LockRows(string select) => null;
 
+    public override string ListValues(int index, string alias) => $"json_each({{{index}}}) AS {alias}";
+
+    public override object ListParameter(IReadOnlyCollection<string> values)
+    {
+        var json = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values) writer.WriteStringValue(value);
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(json.WrittenSpan);
+    }
+
     public override bool IsForeignKeyViolation(Exception exception) => Find<SqliteException>(exception) is { SqliteExtendedErrorCode: ForeignKeyConstraint };
 
     public override bool IsUniqueViolation(Exception exception) =>
@@ -137,6 +164,10 @@ internal sealed class PostgresDialect : MetadataDialect
     // that row's new version: subqueries keep the statement's older snapshot. Rows locked by an earlier
     // statement cannot change under a later one, which takes a snapshot of its own.
     public override string LockRows(string select) => $"{select} FOR UPDATE";
+
+    public override string ListValues(int index, string alias) => $"unnest({{{index}}}) AS {alias}(value)";
+
+    public override object ListParameter(IReadOnlyCollection<string> values) => values.ToArray();
 
     public override bool IsForeignKeyViolation(Exception exception) => Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.ForeignKeyViolation };
 

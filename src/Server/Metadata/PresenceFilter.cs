@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Core.Entries;
 using CacheRegistry.Server.Core.Namespaces;
@@ -103,7 +105,7 @@ public sealed class PresenceFilter
     // its first 32 hex digits are the two hashes, mixed with the namespace's.
     private static (ulong, ulong) BlobHashes(string ns, string digestHex)
     {
-        var n = Fnv(ns, 0xcbf29ce484222325UL);
+        var n = Hash(ns, Seed);
         var a = ulong.Parse(digestHex.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         var b = ulong.Parse(digestHex.AsSpan(16, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         return (Mix(a ^ n), Mix(b ^ (n * 31)));
@@ -111,13 +113,21 @@ public sealed class PresenceFilter
 
     private static (ulong, ulong) EntryHashes(string ns, string kind, string key)
     {
-        var h = Fnv(key, Fnv(kind, Fnv(ns, 0xcbf29ce484222325UL) ^ 0xff) ^ 0xff);
+        var h = Hash(key, Hash(kind, Hash(ns, Seed) ^ 0xff) ^ 0xff);
         return (Mix(h), Mix(h ^ 0x9e3779b97f4a7c15UL));
     }
 
-    private static ulong Fnv(string text, ulong hash)
+    private const ulong Seed = 0xcbf29ce484222325UL;
+
+    // Four characters a step (rustc's FxHash step), spread over the whole word by Mix afterwards: a key of
+    // 64 characters takes 16 multiplications, not 64.
+    private static ulong Hash(string text, ulong hash)
     {
-        foreach (var c in text) hash = (hash ^ c) * 0x100000001b3UL;
+        const ulong multiplier = 0x517cc1b727220a95UL;
+        var characters = text.AsSpan();
+        var words = MemoryMarshal.Cast<char, ulong>(characters);
+        foreach (var word in words) hash = (BitOperations.RotateLeft(hash, 5) ^ word) * multiplier;
+        foreach (var c in characters[(words.Length * 4)..]) hash = (BitOperations.RotateLeft(hash, 5) ^ c) * multiplier;
         return hash;
     }
 

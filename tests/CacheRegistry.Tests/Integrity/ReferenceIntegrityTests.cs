@@ -286,6 +286,26 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         }
     }
 
+    // The query judges an entry that names only its value by that one reference (a short path), any other by counting.
+    [BackendFact]
+    public async Task A_query_reports_an_entry_present_only_while_every_blob_it_names_is_there()
+    {
+        string[] hashes = ["c0ffee0000000001", "c0ffee0000000002", "c0ffee0000000003"];
+        var values = new[] { TestData.Random(BlobSize, seed: 1), TestData.Random(BlobSize, seed: 2), Array.Empty<byte>() };
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            var put = new HttpRequestMessage(HttpMethod.Put, $"v8/artifacts/{hashes[i]}?slug=team") { Content = new ByteArrayContent(values[i]) };
+            Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(put)).StatusCode);
+        }
+        await IntegrityProbe.DropReferenceAsync(Server, hashes[0], TestData.Digest(values[0]));
+
+        var query = await Http.PostAsJsonAsync("v8/artifacts?slug=team", new { hashes });
+        var answer = await query.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, answer.GetProperty(hashes[0]).ValueKind);
+        Assert.Equal(BlobSize, answer.GetProperty(hashes[1]).GetProperty("size").GetInt64());
+        Assert.Equal(0, answer.GetProperty(hashes[2]).GetProperty("size").GetInt64());
+    }
+
     /// <summary>Two action entries naming one blob, each having lost its reference to it (what an eviction racing their writes leaves).</summary>
     private async Task<(Sha256Digest Key, Sha256Digest Other, Sha256Digest Output)> TwoIncompleteEntriesAsync()
     {

@@ -27,6 +27,21 @@ public sealed class PresenceFilterTests
     }
 
     [Fact]
+    public void Every_entry_added_is_maybe_held_and_few_absent_entries_are()
+    {
+        var filter = new PresenceFilter(100_000);
+        var key = (int i) => Sha256Digest.Of(BitConverter.GetBytes(i)).Hex[..(16 + i % 48)];
+        for (var i = 0; i < 100_000; i++) filter.AddEntry(Team.Value, nameof(EntryKind.Turborepo), key(i));
+        filter.MarkLoaded();
+
+        Assert.All(Enumerable.Range(0, 100_000), i => Assert.True(filter.MayHoldEntry(new EntryAddress(Team, EntryKind.Turborepo, key(i)))));
+        var absent = Enumerable.Range(100_000, 100_000).Count(i => filter.MayHoldEntry(new EntryAddress(Team, EntryKind.Turborepo, key(i))));
+        var otherKind = Enumerable.Range(0, 100_000).Count(i => filter.MayHoldEntry(new EntryAddress(Team, EntryKind.Nx, key(i))));
+        Assert.InRange(absent, 0, 2_000);
+        Assert.InRange(otherKind, 0, 2_000);
+    }
+
+    [Fact]
     public void Entries_are_told_apart_by_namespace_kind_and_key()
     {
         var filter = new PresenceFilter(1_000);

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 using CacheRegistry.Server.Core.Entries;
 using CacheRegistry.Server.Http;
 using CacheRegistry.Server.Http.Authorization;
@@ -47,12 +47,42 @@ public static class TurborepoRemoteCache
         if (query?.Hashes is null) throw CacheRequestException.BadRequest("expected {\"hashes\": [...]}");
         if (query.Hashes.Count > MaxQueryHashes) throw CacheRequestException.BadRequest($"at most {MaxQueryHashes} hashes per query");
 
-        var keys = query.Hashes.Select(h => RouteValues.OpaqueKey(h, "artifact hash")).ToList();
+        var keys = query.Hashes.Select(h => RouteValues.OpaqueKey(h, "artifact hash")).ToHashSet(StringComparer.Ordinal);
         var found = await entries.FindManyAsync(scope.RequiredNamespace, EntryKind.Turborepo, keys, context.RequestAborted);
-        var answer = keys.Distinct().ToDictionary(key => key, key => found.TryGetValue(key, out var entry)
-            ? new ArtifactInfo(entry.Size, Duration(entry.Metadata), entry.Metadata.GetValueOrDefault("x-artifact-tag"))
-            : null);
-        return Results.Ok(answer);
+        return new ArtifactsAnswer(keys, found);
+    }
+
+    /// <summary>Each hash asked for: its size, task duration and tag when present, null otherwise; written straight to the response.</summary>
+    private sealed class ArtifactsAnswer(IReadOnlyCollection<string> hashes, IReadOnlyDictionary<string, PresentEntry> found) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            using (var json = new Utf8JsonWriter(context.Response.BodyWriter))
+            {
+                Write(json);
+            }
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+
+        private void Write(Utf8JsonWriter json)
+        {
+            json.WriteStartObject();
+            foreach (var hash in hashes)
+            {
+                if (!found.TryGetValue(hash, out var entry))
+                {
+                    json.WriteNull(hash);
+                    continue;
+                }
+                json.WriteStartObject(hash);
+                json.WriteNumber("size", entry.Size);
+                json.WriteNumber("taskDurationMs", Duration(entry.Metadata));
+                if (entry.Metadata.GetValueOrDefault("x-artifact-tag") is { } tag) json.WriteString("tag", tag);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
     }
 
     // Turborepo reports local and remote hits and misses; the server counts its own, so these are read and dropped.
@@ -81,9 +111,4 @@ public static class TurborepoRemoteCache
         long.TryParse(metadata.GetValueOrDefault("x-artifact-duration"), out var ms) ? ms : 0;
 
     private sealed record ArtifactQuery(IReadOnlyList<string>? Hashes);
-
-    private sealed record ArtifactInfo(
-        long Size,
-        long TaskDurationMs,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Tag);
 }
