@@ -171,6 +171,7 @@ public sealed class BlobCatalog
         var cutoff = notAccessedSince is { } since ? _dialect.Time(since) : 0;
         var time = _dialect.Time(now);
         var batch = new SqlBatch();
+        LockEntriesNaming(batch, "\"namespace\" = {0} AND digest = {1}", ns.Value, digest.Hex);
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
             SELECT {3}, r."namespace", 'entry', r.kind || ':' || r."key" FROM entry_references r
@@ -227,6 +228,7 @@ public sealed class BlobCatalog
     {
         var batch = new SqlBatch();
         const string stillMissing = "EXISTS (SELECT 1 FROM blobs WHERE digest = {0} AND storage_key = {1})";
+        LockEntriesNaming(batch, "digest = {0}", digest.Hex);
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
             SELECT {2}, r."namespace", 'entry', r.kind || ':' || r."key" FROM entry_references r WHERE r.digest = {0} AND {{stillMissing}}
@@ -327,6 +329,19 @@ public sealed class BlobCatalog
             .OrderBy(b => b.Digest).Take(take)
             .Select(b => new { b.Digest, b.StorageKey, b.CreatedAt }).ToListAsync(cancellationToken);
         return rows.Select(r => new BlobLocation(Sha256Digest.Parse(r.Digest), StorageKey.ParseBlob(r.StorageKey), r.CreatedAt)).ToList();
+    }
+
+    // The entries naming a blob are deleted with its grant, judged by their references. Where writers run
+    // concurrently, they are locked first (in one order): an entry written again meanwhile is then judged by
+    // the references its write left, not deleted by the older ones (see MetadataDialect.LockRows).
+    private void LockEntriesNaming(SqlBatch batch, string referenceCondition, params object[] parameters)
+    {
+        var lockRows = _dialect.LockRows($$"""
+            SELECT 1 FROM cache_entries WHERE ("namespace", kind, "key") IN
+                (SELECT "namespace", kind, "key" FROM entry_references WHERE {{referenceCondition}})
+            ORDER BY "namespace", kind, "key"
+            """);
+        if (lockRows is not null) batch.Add(lockRows, parameters);
     }
 
     internal static StoredBlob ToStoredBlob(BlobRecord blob) => blob.Size == 0

@@ -40,15 +40,18 @@ internal static class IntegrityProbe
     }
 
     /// <summary>
-    /// Writes the entry's references again, as a client's new write of it does (the row updated, its
-    /// references replaced), in a transaction left open until <see cref="OpenWrite.CommitAsync"/>.
+    /// Writes the entry again with the value <paramref name="value"/> naming <paramref name="outputs"/>, as a
+    /// client's new write of it does (the row updated, its references replaced), in a transaction left open
+    /// until <see cref="OpenWrite.CommitAsync"/>.
     /// </summary>
-    public static async Task<OpenWrite> BeginRewriteAsync(TestServer server, string key, params Sha256Digest[] references)
+    public static async Task<OpenWrite> BeginRewriteAsync(TestServer server, string key, Sha256Digest value, params Sha256Digest[] outputs)
     {
+        Sha256Digest[] references = [value, .. outputs];
         var db = await Contexts(server).CreateDbContextAsync();
         var transaction = await db.Database.BeginTransactionAsync();
         var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
-        await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET reference_count = {1} WHERE "key" = {0}""", key, references.Length);
+        await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET value_digest = {1}, reference_count = {2} WHERE "key" = {0}""",
+            key, value.Hex, references.Length);
         await db.Database.ExecuteSqlRawAsync("""DELETE FROM entry_references WHERE "key" = {0}""", key);
         foreach (var digest in references)
         {
