@@ -65,6 +65,14 @@ public abstract class PeriodicService(ILogger logger) : BackgroundService
         catch (OperationCanceledException)
         {
         }
-        await OnStoppingAsync();
+        try
+        {
+            await OnStoppingAsync();
+        }
+        catch (Exception e)
+        {
+            // The host is stopping anyway: one line, not a failed service's stack trace (e.g. the data directory was deleted).
+            logger.LogWarning("{Service} could not finish while stopping ({Error}: {Message})", GetType().Name, e.GetType().Name, e.Message);
+        }
     }
 }

@@ -65,7 +65,15 @@ public sealed class SqliteSharing : BackgroundService
         await base.StopAsync(cancellationToken);
         if (_marker is null) return;
         await _marker.DisposeAsync();
-        File.Delete(_markerPath);
+        try
+        {
+            File.Delete(_markerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The data directory went away under the server: nothing is left to tidy.
+            _logger.LogWarning("Could not remove this server's marker {Path} ({Error})", _markerPath, e.Message);
+        }
     }
 
     private bool OthersRunning()

@@ -94,6 +94,25 @@ public sealed class StartupTests(BackendInfrastructure infrastructure) : ServerT
         Assert.DoesNotContain("   at ", result.Output);
     }
 
+    // An operator who deletes the data directory under a running server still sees a clean stop: one
+    // warning per thing it could not do, no failed service's stack trace.
+    [Fact]
+    public async Task A_server_whose_data_directory_was_deleted_stops_with_warnings()
+    {
+        var data = Path.Combine(WorkDirectory, "deleted");
+        await using var server = ServerProcess.Start(new Dictionary<string, string?> { ["CacheRegistry:DataDirectory"] = data });
+        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        using (var http = new HttpClient { BaseAddress = server.BaseAddress })
+        {
+            Assert.True((await http.PutAsync("cache/0123abcd", new ByteArrayContent(TestData.Random(1_000)))).IsSuccessStatusCode);
+        }
+        Directory.Delete(data, recursive: true);
+
+        Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(60)));
+        Assert.DoesNotContain("   at ", server.Output);
+        Assert.Contains("DurabilityFlushService could not finish while stopping", server.Output);
+    }
+
     [Fact]
     public void The_start_up_log_names_the_backends_and_warns_when_storage_is_unbounded()
     {

@@ -85,6 +85,15 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager stops it; returns the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await signal.WaitForExitAsync();
+        var exitCode = await WaitForExitAsync(timeout);
+        await Task.Delay(200); // output arrives on other threads
+        return exitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown, no cleanup, as a crash.</summary>
     public async Task KillAsync()
     {
