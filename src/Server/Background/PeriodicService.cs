@@ -69,7 +69,7 @@ public abstract class PeriodicService(ILogger logger) : BackgroundService
         {
             await OnStoppingAsync();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The host is stopping anyway: one line, not a failed service's stack trace (e.g. the data directory was deleted).
             logger.LogWarning("{Service} could not finish while stopping ({Error}: {Message})", GetType().Name, e.GetType().Name, e.Message);

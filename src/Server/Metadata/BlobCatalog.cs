@@ -171,6 +171,7 @@ public sealed class BlobCatalog
         var cutoff = notAccessedSince is { } since ? _dialect.Time(since) : 0;
         var time = _dialect.Time(now);
         var batch = new SqlBatch();
+        // Whatever the pin or the grace period says: a pin removed meanwhile could let the later statements delete.
         LockEntriesNaming(batch, "\"namespace\" = {0} AND digest = {1}", ns.Value, digest.Hex);
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
@@ -228,7 +229,7 @@ public sealed class BlobCatalog
     {
         var batch = new SqlBatch();
         const string stillMissing = "EXISTS (SELECT 1 FROM blobs WHERE digest = {0} AND storage_key = {1})";
-        LockEntriesNaming(batch, "digest = {0}", digest.Hex);
+        LockEntriesNaming(batch, $"digest = {{0}} AND {stillMissing}", digest.Hex, missing.Value);
         batch.Add($$"""
             INSERT INTO metadata_changes (at, "namespace", kind, "key")
             SELECT {2}, r."namespace", 'entry', r.kind || ':' || r."key" FROM entry_references r WHERE r.digest = {0} AND {{stillMissing}}
@@ -332,8 +333,8 @@ public sealed class BlobCatalog
     }
 
     // The entries naming a blob are deleted with its grant, judged by their references. Where writers run
-    // concurrently, they are locked first (in one order): an entry written again meanwhile is then judged by
-    // the references its write left, not deleted by the older ones (see MetadataDialect.LockRows).
+    // concurrently, they are locked first (in key order, as elsewhere): an entry written again meanwhile is then
+    // judged by the references its write left, not deleted by the older ones (see MetadataDialect.LockRows).
     private void LockEntriesNaming(SqlBatch batch, string referenceCondition, params object[] parameters)
     {
         var lockRows = _dialect.LockRows($$"""

@@ -25,7 +25,8 @@ public sealed class PresenceFilter
 {
     private const int BitsPerItem = 10;
     private const int Hashes = 7; // about 1 % false "maybe"s at capacity
-    // An item's bits all lie in one block of 512 bits (a cache line): a test reads one line, not seven.
+    // An item's bits all lie in one block of 512 bits, the size of a cache line: a test reads one or two
+    // lines (the array is only 8-byte aligned), not seven.
     private const int BlockBits = 512;
     private const int WordsPerBlock = BlockBits / 64;
     private const int BitIndexBits = 9; // log2(BlockBits)

@@ -46,7 +46,7 @@ public static class Net
         try
         {
             var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            return int.TryParse(range[0], out var start) && start > LowestPort + 1_000 ? start : linuxDefault;
+            return range.Length > 0 && int.TryParse(range[0], out var start) && start > LowestPort + 1_000 ? start : linuxDefault;
         }
         catch (IOException)
         {

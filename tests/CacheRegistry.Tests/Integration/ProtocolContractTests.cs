@@ -122,13 +122,22 @@ public sealed class ProtocolContractTests(BackendInfrastructure infrastructure) 
         using var http = Authorized();
         var put = new HttpRequestMessage(HttpMethod.Put, "v8/artifacts/aaaa000011112222?slug=acme") { Content = new ByteArrayContent(new byte[700]) };
         put.Headers.Add("x-artifact-duration", "50");
+        put.Headers.Add("x-artifact-tag", "c2lnbmVk+/=");
         await http.SendAsync(put);
+        await http.PutAsync("v8/artifacts/cccc000011112222?slug=acme", new ByteArrayContent(new byte[3]));
 
-        var query = await http.PostAsJsonAsync("v8/artifacts?slug=acme", new { hashes = new[] { "aaaa000011112222", "bbbb000011112222" } });
+        string[] hashes = ["bbbb000011112222", "aaaa000011112222", "cccc000011112222", "aaaa000011112222"];
+        var query = await http.PostAsJsonAsync("v8/artifacts?slug=acme", new { hashes });
+        Assert.Equal("application/json", query.Content.Headers.ContentType?.MediaType);
         var answer = await query.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["bbbb000011112222", "aaaa000011112222", "cccc000011112222"], answer.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, answer.GetProperty("bbbb000011112222").ValueKind);
         Assert.Equal(700, answer.GetProperty("aaaa000011112222").GetProperty("size").GetInt64());
         Assert.Equal(50, answer.GetProperty("aaaa000011112222").GetProperty("taskDurationMs").GetInt64());
-        Assert.Equal(JsonValueKind.Null, answer.GetProperty("bbbb000011112222").ValueKind);
+        Assert.Equal("c2lnbmVk+/=", answer.GetProperty("aaaa000011112222").GetProperty("tag").GetString());
+        Assert.Equal(3, answer.GetProperty("cccc000011112222").GetProperty("size").GetInt64());
+        Assert.Equal(0, answer.GetProperty("cccc000011112222").GetProperty("taskDurationMs").GetInt64());
+        Assert.False(answer.GetProperty("cccc000011112222").TryGetProperty("tag", out _));
 
         var events = await http.PostAsJsonAsync("v8/artifacts/events?slug=acme",
             new[] { new { sessionId = "s", source = "REMOTE", @event = "HIT", hash = "aaaa000011112222", duration = 50 } });

@@ -305,7 +305,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         }
     }
 
-    // The query judges an entry that names only its value by that one reference (a short path), any other by counting.
+    // The query judges an entry that names only its value by that one reference (a short path); an empty value names none.
     [BackendFact]
     public async Task A_query_reports_an_entry_present_only_while_every_blob_it_names_is_there()
     {

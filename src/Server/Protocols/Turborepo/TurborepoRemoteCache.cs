@@ -47,7 +47,7 @@ public static class TurborepoRemoteCache
         if (query?.Hashes is null) throw CacheRequestException.BadRequest("expected {\"hashes\": [...]}");
         if (query.Hashes.Count > MaxQueryHashes) throw CacheRequestException.BadRequest($"at most {MaxQueryHashes} hashes per query");
 
-        var keys = query.Hashes.Select(h => RouteValues.OpaqueKey(h, "artifact hash")).ToHashSet(StringComparer.Ordinal);
+        var keys = query.Hashes.Select(h => RouteValues.OpaqueKey(h, "artifact hash")).Distinct(StringComparer.Ordinal).ToList();
         var found = await entries.FindManyAsync(scope.RequiredNamespace, EntryKind.Turborepo, keys, context.RequestAborted);
         return new ArtifactsAnswer(keys, found);
     }
