@@ -39,13 +39,8 @@ public sealed class BlobCatalog
         _contexts = contexts;
         _dialect = dialect;
         _presence = presence;
-        // Driven by the list, one key lookup each (on SQLite faster than IN, which first builds an index of the list).
-        _heldSql = $$"""
-            SELECT g.digest AS "Value" FROM {{dialect.ListValues(1, "l")}} CROSS JOIN namespace_blobs g
-            WHERE g."namespace" = {0} AND g.digest = l.value
-            """;
-        // Storage keys have no index: one pass over the blobs.
-        _knownKeysSql = $$"""SELECT storage_key AS "Value" FROM blobs WHERE storage_key IN (SELECT l.value FROM {{dialect.ListValues(0, "l")}})""";
+        _heldSql = $$"""SELECT digest AS "Value" FROM namespace_blobs WHERE "namespace" = {0} AND {{dialect.InList("digest", 1)}}""";
+        _knownKeysSql = $$"""SELECT storage_key AS "Value" FROM blobs WHERE {{dialect.InList("storage_key", 0)}}""";
     }
 
     // ---- reads -----------------------------------------------------------------------------------

@@ -38,7 +38,16 @@ internal abstract class MetadataDialect
     /// </summary>
     public abstract string ListValues(int index, string alias);
 
-    /// <summary>The parameter <see cref="ListValues"/> reads.</summary>
+    /// <summary>
+    /// A condition that <paramref name="column"/> is one of the values of parameter <c>{<paramref name="index"/>}</c>
+    /// (made by <see cref="ListParameter"/>), for the database to plan. A join with <see cref="ListValues"/> looks each
+    /// value up instead, which is faster where the list is short against the table (a Turborepo query's 1,000 keys:
+    /// on PostgreSQL 6.5 against 45 ms); PostgreSQL hashes the whole table into such a join when the list is long
+    /// (find-missing's 10,000 digests against 100,000 grants: 85-110 ms, where this condition takes 19).
+    /// </summary>
+    public abstract string InList(string column, int index);
+
+    /// <summary>The parameter <see cref="ListValues"/> and <see cref="InList"/> read.</summary>
     public abstract object ListParameter(IReadOnlyCollection<string> values);
 
     public abstract bool IsForeignKeyViolation(Exception exception);
@@ -121,6 +130,8 @@ internal sealed class SqliteDialect : MetadataDialect
 
     public override string ListValues(int index, string alias) => $"json_each({{{index}}}) AS {alias}";
 
+    public override string InList(string column, int index) => $"{column} IN (SELECT value FROM json_each({{{index}}}))";
+
     public override object ListParameter(IReadOnlyCollection<string> values)
     {
         var json = new ArrayBufferWriter<byte>();
@@ -166,6 +177,8 @@ internal sealed class PostgresDialect : MetadataDialect
     public override string LockRows(string select) => $"{select} FOR UPDATE";
 
     public override string ListValues(int index, string alias) => $"unnest({{{index}}}) AS {alias}(value)";
+
+    public override string InList(string column, int index) => $"{column} = ANY({{{index}}})";
 
     public override object ListParameter(IReadOnlyCollection<string> values) => values.ToArray();
 
