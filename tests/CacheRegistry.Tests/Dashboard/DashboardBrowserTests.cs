@@ -80,7 +80,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.Equal("37.5 %", browser.ById("hit-rate").Text);
         browser.Screenshot("overview");
 
-        browser.Driver.FindElement(By.LinkText("team-a")).Click();
+        browser.Follow(browser.Driver.FindElement(By.LinkText("team-a")));
         Assert.EndsWith("/dashboard/namespaces/team-a", browser.Driver.Url);
         Assert.Equal("37.5 %", browser.ById("ns-hit-rate").Text);
         var misses = browser.ById("misses-table").Text;
@@ -104,14 +104,14 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
 
         browser.GoTo(new Uri(Server.BaseAddress, "artifacts"));
         browser.Screenshot("artifacts");
-        browser.Driver.FindElement(By.LinkText("team-a")).Click();
+        browser.Follow(browser.Driver.FindElement(By.LinkText("team-a")));
         Assert.Contains("1.2.3", browser.ById("artifact-names").Text); // the latest version
         browser.Screenshot("artifact-names");
-        browser.Driver.FindElement(By.LinkText("tool")).Click();
+        browser.Follow(browser.Driver.FindElement(By.LinkText("tool")));
         Assert.EndsWith("/artifacts/team-a/tool", browser.Driver.Url);
         Assert.Contains("stable", browser.ById("artifact-versions").Text);
         browser.Screenshot("artifact-versions");
-        browser.Driver.FindElement(By.LinkText("1.2.3")).Click();
+        browser.Follow(browser.Driver.FindElement(By.LinkText("1.2.3")));
         Assert.EndsWith("/artifacts/team-a/tool/1.2.3", browser.Driver.Url);
         Assert.Contains("ci-publisher", browser.ById("version-facts").Text);
         Assert.Contains(TestData.Digest("the tool\n"u8.ToArray()).Hex, browser.ById("files").Text);
@@ -132,7 +132,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         var command = browser.ById("pull-command").Text;
         Assert.Equal("cache pull team-a/tool@1.2.3", command);
         browser.ById("copy-pull-command").Click();
-        Assert.Equal("Copied", browser.ById("copy-pull-command").Text);
+        browser.WaitUntil(() => browser.ById("copy-pull-command").Text == "Copied", "the button saying it copied"); // for 2 s
         var copied = (string?)browser.Driver.ExecuteAsyncScript("const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('failed: ' + e));");
         Assert.Equal(command, copied);
         Assert.NotNull(copied);
@@ -171,11 +171,11 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
         Assert.Contains("active", row.Text);
         Assert.DoesNotContain(victim.Token, browser.Driver.PageSource); // the id and scopes, never the secret
         browser.Screenshot("tokens");
-        browser.ById($"revoke-{victim.Info.Id}").Click();
+        browser.Follow(browser.ById($"revoke-{victim.Info.Id}"));
         Assert.Contains("Revoke this token?", browser.Driver.FindElement(By.TagName("h1")).Text);
         Assert.Equal(HttpStatusCode.NotFound, (await victimClient.GetAsync($"team-a/cas/{TestData.Digest([9]).Hex}")).StatusCode); // not yet
         browser.Screenshot("token-revoke-confirm");
-        browser.ById("confirm-revoke").Click();
+        browser.Follow(browser.ById("confirm-revoke"));
 
         Assert.Contains("Revoked ci-old", browser.ById("revoked-notice").Text);
         Assert.Contains("revoked", browser.Driver.FindElement(By.CssSelector($"tr[data-token-id='{victim.Info.Id}']")).Text);
@@ -322,7 +322,7 @@ public sealed class DashboardBrowserTests(BackendInfrastructure infrastructure) 
     {
         browser.GoTo(new Uri(Server.BaseAddress, "dashboard/signin"));
         browser.ById("token").SendKeys(token);
-        browser.ById("signin-form").Submit();
+        browser.Submit(browser.ById("signin-form"));
     }
 
     private HttpClient Client(string token)

@@ -42,6 +42,46 @@ public sealed class HeadlessChromium : IDisposable
 
     public bool Exists(string id) => Driver.FindElements(By.Id(id)).Count > 0;
 
+    /// <summary>
+    /// Clicks a link or a form's button and returns once the page it leads to has loaded. chromedriver does not
+    /// always wait for a form's POST and its redirect, so the old page going stale is the signal.
+    /// </summary>
+    public void Follow(IWebElement element) => Navigating(element.Click);
+
+    /// <summary>Submits a form and returns once the page it leads to has loaded.</summary>
+    public void Submit(IWebElement form) => Navigating(form.Submit);
+
+    /// <summary>Waits for what a page's script does after an event (it runs on its own time).</summary>
+    public void WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new WebDriverTimeoutException($"{what}: not within 30 s, at {Driver.Url}");
+            Thread.Sleep(20);
+        }
+    }
+
+    private void Navigating(Action act)
+    {
+        var page = Driver.FindElement(By.TagName("html"));
+        act();
+        WaitUntil(() => IsStale(page) && Equals(Driver.ExecuteScript("return document.readyState"), "complete"), "a new page after the click");
+    }
+
+    private static bool IsStale(IWebElement element)
+    {
+        try
+        {
+            _ = element.Enabled;
+            return false;
+        }
+        catch (StaleElementReferenceException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Saves the whole page (the window is made as tall as the page first).</summary>
     public void Screenshot(string name, int width = 1366)
     {
