@@ -167,10 +167,28 @@ internal sealed class PostgresDialect : MetadataDialect
 
     // PostgreSQL runs the statements of one command in an implicit transaction: all or nothing, one round trip.
     public override Task<int> ExecuteAtomicAsync(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken);
+        RunAgainAfterDeadlockAsync(() => db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken), cancellationToken);
 
     public override Task<List<T>> QueryAtomicAsync<T>(CacheDbContext db, SqlBatch batch, CancellationToken cancellationToken) =>
-        db.Database.SqlQueryRaw<T>(batch.Sql, [.. batch.Parameters]).ToListAsync(cancellationToken);
+        RunAgainAfterDeadlockAsync(() => db.Database.SqlQueryRaw<T>(batch.Sql, [.. batch.Parameters]).ToListAsync(cancellationToken), cancellationToken);
+
+    // Statements that lock several rows do so in key order, but not every one can: a DELETE or UPDATE by a
+    // condition locks rows in the order it scans them. When two commands wait for each other, PostgreSQL
+    // ends one of them; its transaction was the command's own and rolled back whole, so it runs again.
+    private static async Task<T> RunAgainAfterDeadlockAsync<T>(Func<Task<T>> command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await command();
+            }
+            catch (Exception e) when (attempt < 4 && Find<PostgresException>(e) is { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * attempt), cancellationToken);
+            }
+        }
+    }
 
     // A DELETE or UPDATE that meets a row a concurrent transaction changed waits for it, then re-checks only
     // that row's new version: subqueries keep the statement's older snapshot. Rows locked by an earlier

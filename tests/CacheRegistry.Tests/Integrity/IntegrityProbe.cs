@@ -62,9 +62,24 @@ internal static class IntegrityProbe
         return new OpenWrite(server, db, transaction, session);
     }
 
+    /// <summary>Locks the entry with the given key in a transaction left open, as any writer of it does.</summary>
+    public static async Task<OpenWrite> BeginTouchingAsync(TestServer server, string key)
+    {
+        var db = await Contexts(server).CreateDbContextAsync();
+        var transaction = await db.Database.BeginTransactionAsync();
+        var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
+        var write = new OpenWrite(server, db, transaction, session);
+        await write.TouchAsync(key);
+        return write;
+    }
+
     public sealed class OpenWrite(TestServer server, CacheDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, int session)
         : IAsyncDisposable
     {
+        /// <summary>Locks one more entry (an update that changes nothing), waiting for whoever holds it.</summary>
+        public async Task TouchAsync(string key) =>
+            Assert.Equal(1, await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET hit_count = hit_count WHERE "key" = {0}""", key));
+
         /// <summary>Whether another PostgreSQL session waits for a lock this write holds.</summary>
         public async Task<bool> BlocksSomeoneAsync()
         {
