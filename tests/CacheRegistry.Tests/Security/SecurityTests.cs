@@ -59,6 +59,18 @@ public sealed class SecurityTests(BackendInfrastructure infrastructure) : Server
     }
 
     [BackendFact]
+    public async Task Answers_do_not_name_the_server_software()
+    {
+        await SeedTeamBAsync();
+        var reader = await IssueAsync("team-b:read");
+        foreach (var (method, path, token) in new (string, string, string?)[] { ("GET", $"team-b/cas/{Digest}", reader), ("GET", "team-b/cas/" + new string('0', 64), reader), ("PUT", $"team-b/cas/{Digest}", reader), ("GET", "healthz", null) })
+        {
+            var response = await SendAsync(method, path, token);
+            Assert.False(response.Headers.Contains("Server"), $"{method} {path} ({(int)response.StatusCode}) answered with Server: {string.Join(", ", response.Headers.Server)}");
+        }
+    }
+
+    [BackendFact]
     public async Task Write_includes_read_but_not_delete()
     {
         await SeedTeamBAsync();
