@@ -10,18 +10,14 @@ namespace CacheRegistry.Server.Metadata;
 /// run beside the writers (Background/WalCheckpointService); a commit checkpoints only past 16,000 log
 /// pages, the bound when they cannot keep up, and the point where SQLite rewinds the log under constant
 /// writes (it rewinds only when a write begins with every page checkpointed).
-/// These connections read through a memory map of the database file: a connection's page cache is
-/// dropped whenever another one commits (every upload, every access flush), so each query read its
-/// pages again, one <c>pread</c> each (strace: 38,512 for a Turborepo query of 10,000 hashes over
-/// 100,000 entries; 4,519 through the map, the pages still in the write-ahead log). The group commit's
-/// writer does not map (<see cref="SqliteGroupCommit"/>): it keeps its own cache of the pages it inserts into.
+/// No memory map (<c>mmap_size</c>): it halved a Turborepo query's time while nothing was written between
+/// queries, but SQLite unmaps the whole file at every read transaction after another connection's commit, and
+/// the page faults of the new map cost more than the reads they replace: under uploads, point queries and
+/// the long lists' lookups got slower (README, the table of changes).
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
     public const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16000";
-
-    // Address space, not memory: the pages read count in the process's RSS as shared file pages, which the kernel may drop.
-    private const string MapReads = "PRAGMA mmap_size = 1073741824";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -41,7 +37,7 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
         if (Applied.TryGetValue(handle, out _)) return;
         Applied.AddOrUpdate(handle, Applied);
         using var command = connection.CreateCommand();
-        command.CommandText = $"{Pragmas}; {MapReads}";
+        command.CommandText = Pragmas;
         command.ExecuteNonQuery();
     }
 }
