@@ -89,6 +89,22 @@ internal static class IntegrityProbe
                 """, session).SingleAsync() > 0;
         }
 
+        /// <summary>Returns once <paramref name="waiter"/> waits for a lock this write holds (on SQLite, the one writer's: after half a second).</summary>
+        public async Task WaitUntilItBlocksAsync(Task waiter)
+        {
+            if (BackendMatrix.Current == BackendMatrix.PostgresS3)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (!await BlocksSomeoneAsync())
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "nothing waited for the open write");
+                    await Task.Delay(20);
+                }
+            }
+            else await Task.Delay(500);
+            Assert.False(waiter.IsCompleted);
+        }
+
         public Task CommitAsync() => transaction.CommitAsync();
 
         public async ValueTask DisposeAsync()

@@ -30,7 +30,7 @@ public sealed class LockOrderTests(BackendInfrastructure infrastructure) : Serve
         var entries = Server.Services.GetRequiredService<EntryCatalog>();
         // On a thread of its own, as the flush service runs: SQLite's wait for its writer blocks the caller.
         var flush = Task.Run(() => entries.RecordAccessAsync([(Address(first), 3, now), (Address(second), 3, now)], CancellationToken.None));
-        await WaitUntilBlockedAsync(other, flush);
+        await other.WaitUntilItBlocksAsync(flush);
 
         // The other writer now wants the first: a cycle. PostgreSQL ends the flush, which waited first
         // (its deadlock_timeout, 1 s, runs out first); the other writer goes on and commits.
@@ -44,19 +44,4 @@ public sealed class LockOrderTests(BackendInfrastructure infrastructure) : Serve
     }
 
     private static EntryAddress Address(string key) => new(NamespaceName.Default, EntryKind.Gradle, key);
-
-    private static async Task WaitUntilBlockedAsync(IntegrityProbe.OpenWrite holder, Task waiter)
-    {
-        if (BackendMatrix.Current == BackendMatrix.PostgresS3)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!await holder.BlocksSomeoneAsync())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the flush never waited for the other writer");
-                await Task.Delay(20);
-            }
-        }
-        else await Task.Delay(500); // SQLite: the flush waits for the database's one writer
-        Assert.False(waiter.IsCompleted);
-    }
 }

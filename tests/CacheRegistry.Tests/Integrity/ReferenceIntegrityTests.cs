@@ -348,17 +348,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
     {
         await using var rewrite = await IntegrityProbe.BeginRewriteAsync(Server, key.Hex, TestData.Digest(ActionResult(output)), output);
         var racing = racer();
-        if (BackendMatrix.Current == BackendMatrix.PostgresS3)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!await rewrite.BlocksSomeoneAsync())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "nothing waited for the entry being written");
-                await Task.Delay(20);
-            }
-        }
-        else await Task.Delay(500); // SQLite: the racer's write waits for the database's one writer
-        Assert.False(racing.IsCompleted);
+        await rewrite.WaitUntilItBlocksAsync(racing);
         await rewrite.CommitAsync();
         return await racing;
     }
