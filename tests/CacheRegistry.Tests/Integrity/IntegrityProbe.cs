@@ -47,9 +47,8 @@ internal static class IntegrityProbe
     public static async Task<OpenWrite> BeginRewriteAsync(TestServer server, string key, Sha256Digest value, params Sha256Digest[] outputs)
     {
         Sha256Digest[] references = [value, .. outputs];
-        var db = await Contexts(server).CreateDbContextAsync();
-        var transaction = await db.Database.BeginTransactionAsync();
-        var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
+        var write = await OpenWrite.BeginAsync(server);
+        var db = write.Database;
         await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET value_digest = {1}, reference_count = {2} WHERE "key" = {0}""",
             key, value.Hex, references.Length);
         await db.Database.ExecuteSqlRawAsync("""DELETE FROM entry_references WHERE "key" = {0}""", key);
@@ -59,16 +58,13 @@ internal static class IntegrityProbe
                 INSERT INTO entry_references ("namespace", kind, "key", digest) SELECT "namespace", kind, "key", {1} FROM cache_entries WHERE "key" = {0}
                 """, key, digest.Hex);
         }
-        return new OpenWrite(server, db, transaction, session);
+        return write;
     }
 
     /// <summary>Locks the entry with the given key in a transaction left open, as any writer of it does.</summary>
     public static async Task<OpenWrite> BeginTouchingAsync(TestServer server, string key)
     {
-        var db = await Contexts(server).CreateDbContextAsync();
-        var transaction = await db.Database.BeginTransactionAsync();
-        var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
-        var write = new OpenWrite(server, db, transaction, session);
+        var write = await OpenWrite.BeginAsync(server);
         await write.TouchAsync(key);
         return write;
     }
@@ -76,6 +72,17 @@ internal static class IntegrityProbe
     public sealed class OpenWrite(TestServer server, CacheDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, int session)
         : IAsyncDisposable
     {
+        /// <summary>A transaction of its own, and (on PostgreSQL) its session, to tell whom it blocks.</summary>
+        public static async Task<OpenWrite> BeginAsync(TestServer server)
+        {
+            var db = await Contexts(server).CreateDbContextAsync();
+            var transaction = await db.Database.BeginTransactionAsync();
+            var session = db.Database.IsNpgsql() ? await db.Database.SqlQueryRaw<int>("""SELECT pg_backend_pid() AS "Value" """).SingleAsync() : 0;
+            return new OpenWrite(server, db, transaction, session);
+        }
+
+        public CacheDbContext Database => db;
+
         /// <summary>Locks one more entry (an update that changes nothing), waiting for whoever holds it.</summary>
         public async Task TouchAsync(string key) =>
             Assert.Equal(1, await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET hit_count = hit_count WHERE "key" = {0}""", key));
