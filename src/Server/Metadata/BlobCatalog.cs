@@ -136,7 +136,8 @@ public sealed class BlobCatalog
     /// <summary>Writes recorded hits and presence answers: counts added, last access moved forward only.</summary>
     public async Task RecordAccessAsync(IReadOnlyCollection<(string Digest, long Hits, DateTimeOffset LastAccess)> accesses, CancellationToken cancellationToken)
     {
-        foreach (var chunk in accesses.Chunk(200))
+        // In digest order, as the entries' flush: two replicas flushing the same blobs lock them in the same order.
+        foreach (var chunk in accesses.OrderBy(a => a.Digest, StringComparer.Ordinal).Chunk(200))
         {
             var batch = new SqlBatch();
             foreach (var (digest, hits, lastAccess) in chunk)

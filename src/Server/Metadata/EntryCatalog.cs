@@ -231,7 +231,8 @@ public sealed class EntryCatalog
     /// <summary>Writes recorded hits: counts added, last access moved forward only.</summary>
     public async Task RecordAccessAsync(IReadOnlyCollection<(EntryAddress Address, long Hits, DateTimeOffset LastAccess)> accesses, CancellationToken cancellationToken)
     {
-        // In key order, as every statement that locks several entries (so that none waits for another in a cycle).
+        // In key order, as every statement that locks several entries: two flushes (replicas) never wait for each
+        // other in a cycle; where a statement's order differs (a collation, a scan), PostgresDialect runs the loser again.
         var ordered = accesses.OrderBy(a => a.Address.Namespace.Value, StringComparer.Ordinal).ThenBy(a => a.Address.Kind.ToString(), StringComparer.Ordinal)
             .ThenBy(a => a.Address.Key, StringComparer.Ordinal);
         foreach (var chunk in ordered.Chunk(200))
