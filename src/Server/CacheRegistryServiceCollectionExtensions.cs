@@ -54,6 +54,7 @@ public static class CacheRegistryServiceCollectionExtensions
         services.AddSingleton<StorageUsage>();
         services.AddSingleton<CacheMetrics>();
         services.AddSingleton<BlobIngestor>();
+        services.AddSingleton<InlineContents>();
         services.AddSingleton<BlobReader>();
         services.AddSingleton<BlobWriter>();
         services.AddSingleton<BlobRemover>();

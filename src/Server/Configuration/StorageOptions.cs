@@ -9,16 +9,27 @@ public sealed class StorageOptions : IValidatedOptions
 {
     public const string Section = CacheRegistryOptions.Section + ":Storage";
 
+    // Uploads are kept in memory up to 128 KiB (BlobIngestor); a row much larger than a page slows the metadata's B-trees.
+    private const long MaxInlineBytes = 64 * 1024;
+
     [Description("FileSystem (embedded) or S3 (any S3-compatible service).")]
     public StorageProvider Provider { get; set; } = StorageProvider.FileSystem;
 
     [Description("Root of the filesystem store. Default: blobs in the data directory.")]
     public string? Path { get; set; }
 
+    [Description("Blobs this small or smaller (as stored) are kept in the metadata database with their row, committed with it, instead of as objects in the blob store (0: none).")]
+    public ByteSize InlineMaxBytes { get; set; } = new(4096);
+
+    [Description("Memory for the bytes of recently used inline blobs, so that a hit on one reads no database.")]
+    public ByteSize InlineCacheBytes { get; set; } = ByteSize.FromMiB(32);
+
     public S3StorageOptions S3 { get; set; } = new();
 
     public void Check(SettingsCheck check)
     {
+        check.Range(nameof(InlineMaxBytes), InlineMaxBytes, 0, MaxInlineBytes);
+        check.AtLeast(nameof(InlineCacheBytes), InlineCacheBytes, new ByteSize(0));
         if (Provider == StorageProvider.S3) check.Nested(nameof(S3), S3);
     }
 }

@@ -16,6 +16,9 @@ public sealed record BlobCandidate(Sha256Digest Digest, long StoredSize, DateTim
 /// <summary>A stored blob for the consistency checks: where its object is and when it was recorded.</summary>
 public sealed record BlobLocation(Sha256Digest Digest, StorageKey Key, DateTimeOffset CreatedAt);
 
+/// <summary>A blob whose row was deleted, and its object, for the caller to delete (none for an inline blob).</summary>
+public sealed record DeletedBlob(StorageKey? Object);
+
 /// <summary>How an eviction ended.</summary>
 public enum EvictionOutcome { Evicted, NotHeld, Pinned }
 
@@ -69,6 +72,16 @@ public sealed class BlobCatalog
         return blob is null ? null : ToStoredBlob(blob);
     }
 
+    /// <summary>An inline blob's stored bytes; null when its row has gone or now describes other bytes (stored again, otherwise).</summary>
+    public async Task<byte[]?> ReadInlineContentAsync(StoredBlob blob, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var content = await db.Blobs.AsNoTracking()
+            .Where(b => b.Digest == blob.Digest.Hex && b.Encoding == blob.Encoding && b.StoredSize == blob.StoredSize)
+            .Select(b => b.Content).FirstOrDefaultAsync(cancellationToken);
+        return content?.Length == blob.StoredSize ? content : null;
+    }
+
     /// <summary>Which of the digests the namespace holds: one set-based query (the list travels as one parameter).</summary>
     public async Task<IReadOnlySet<string>> FindHeldAsync(NamespaceName ns, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
     {
@@ -99,19 +112,21 @@ public sealed class BlobCatalog
     // ---- writes ----------------------------------------------------------------------------------
 
     /// <summary>
-    /// Records a newly stored object and grants the namespace the blob, as part of <paramref name="write"/>.
+    /// Records a newly stored blob and grants the namespace the blob, as part of <paramref name="write"/>:
+    /// either its object (<see cref="StoredBlob.Key"/>) or, for an inline blob, its bytes (<paramref name="inlineContent"/>).
     /// When another upload registered the blob first, its row stays and this object is not referenced
     /// (the commit answers with the key that won).
     /// </summary>
-    public void Register(MetadataWrite write, NamespaceName ns, StoredBlob blob, DateTimeOffset now)
+    public void Register(MetadataWrite write, NamespaceName ns, StoredBlob blob, DateTimeOffset now, byte[]? inlineContent = null)
     {
+        if (blob.IsInline != inlineContent is not null) throw new ArgumentException("an inline blob is registered with its bytes, any other without", nameof(inlineContent));
         var time = _dialect.Time(now);
         write.Batch.Add("""
-            INSERT INTO blobs (digest, size, stored_size, encoding, storage_key, created_at, last_access_at, hit_count)
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {5}, 0) ON CONFLICT (digest) DO NOTHING
-            """, blob.Digest.Hex, blob.Size, blob.StoredSize, blob.Encoding.ToString(), blob.Key?.Value ?? "", time);
+            INSERT INTO blobs (digest, size, stored_size, encoding, storage_key, created_at, last_access_at, hit_count, content)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {5}, 0, {6}) ON CONFLICT (digest) DO NOTHING
+            """, blob.Digest.Hex, blob.Size, blob.StoredSize, blob.Encoding.ToString(), blob.Key?.Value ?? "", time, inlineContent);
         Grant(write, ns, blob.Digest, now);
-        write.StorageKeyOf = blob.Digest;
+        if (!blob.IsInline) write.StorageKeyOf = blob.Digest; // an inline registration that loses leaves nothing behind
     }
 
     /// <summary>Grants the namespace a blob that is stored already, as part of <paramref name="write"/> (a no-op when it holds it).</summary>
@@ -192,10 +207,10 @@ public sealed class BlobCatalog
 
     /// <summary>
     /// Deletes the blob's row when no namespace holds it (and, with <paramref name="notAccessedSince"/>,
-    /// it has not been used since). Returns where its object is, for the caller to delete; null when
+    /// it has not been used since). Returns the deleted blob, whose object the caller deletes; null when
     /// the row stays. A grant racing the delete wins: the database refuses to delete a held blob.
     /// </summary>
-    public async Task<StorageKey?> DeleteIfUnheldAsync(Sha256Digest digest, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
+    public async Task<DeletedBlob?> DeleteIfUnheldAsync(Sha256Digest digest, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var (unused, cutoff) = notAccessedSince is { } since ? ("last_access_at < {1}", _dialect.Time(since)) : ("1 = 1", (object)0);
@@ -207,7 +222,7 @@ public sealed class BlobCatalog
                 RETURNING storage_key AS "Value"
                 """, digest.Hex, cutoff);
             var keys = await _dialect.QueryAtomicAsync<string>(db, delete, cancellationToken);
-            return keys.Count == 0 ? null : StorageKey.ParseBlob(keys[0]);
+            return keys.Count == 0 ? null : new DeletedBlob(ObjectKey(keys[0]));
         }
         catch (Exception e) when (_dialect.IsForeignKeyViolation(e))
         {
@@ -317,12 +332,12 @@ public sealed class BlobCatalog
         return known.ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Stored blobs in digest order after <paramref name="after"/> (for the check that every object exists).</summary>
+    /// <summary>Blobs stored as objects (not inline), in digest order after <paramref name="after"/> (for the check that every object exists).</summary>
     public async Task<IReadOnlyList<BlobLocation>> LocationsAsync(string? after, int take, CancellationToken cancellationToken)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var rows = await db.Blobs.AsNoTracking()
-            .Where(b => b.Size > 0 && (after == null || string.Compare(b.Digest, after) > 0))
+            .Where(b => b.Size > 0 && b.StorageKey != "" && (after == null || string.Compare(b.Digest, after) > 0))
             .OrderBy(b => b.Digest).Take(take)
             .Select(b => new { b.Digest, b.StorageKey, b.CreatedAt }).ToListAsync(cancellationToken);
         return rows.Select(r => new BlobLocation(Sha256Digest.Parse(r.Digest), StorageKey.ParseBlob(r.StorageKey), r.CreatedAt)).ToList();
@@ -343,5 +358,8 @@ public sealed class BlobCatalog
 
     internal static StoredBlob ToStoredBlob(BlobRecord blob) => blob.Size == 0
         ? StoredBlob.Empty
-        : new StoredBlob(Sha256Digest.Parse(blob.Digest), blob.Size, blob.StoredSize, blob.Encoding, StorageKey.ParseBlob(blob.StorageKey));
+        : new StoredBlob(Sha256Digest.Parse(blob.Digest), blob.Size, blob.StoredSize, blob.Encoding, ObjectKey(blob.StorageKey));
+
+    /// <summary>The key of a blob's object as its row records it; an inline blob's row records none.</summary>
+    internal static StorageKey? ObjectKey(string storageKey) => storageKey.Length == 0 ? null : StorageKey.ParseBlob(storageKey);
 }

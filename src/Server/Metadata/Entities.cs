@@ -19,8 +19,14 @@ internal sealed class BlobRecord
 
     public BlobEncoding Encoding { get; set; }
 
-    /// <summary>The object's key in the blob store; unique per write, so a stale reference can only miss.</summary>
+    /// <summary>
+    /// The object's key in the blob store; unique per write, so a stale reference can only miss. Empty
+    /// for a small blob kept in <see cref="Content"/> instead.
+    /// </summary>
     public required string StorageKey { get; set; }
+
+    /// <summary>The stored bytes of a small blob, committed with this row (no object); null for a blob in the blob store.</summary>
+    public byte[]? Content { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

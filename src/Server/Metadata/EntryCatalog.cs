@@ -118,7 +118,7 @@ public sealed class EntryCatalog
             """, address.Namespace.Value, address.Kind.ToString(), address.Key, value.Hex).ToListAsync(cancellationToken)).Single();
         var blob = row.ValueKey is null ? null
             : row.ValueSize == 0 ? StoredBlob.Empty
-            : new StoredBlob(value, row.ValueSize ?? 0, row.ValueStoredSize ?? 0, Enum.Parse<BlobEncoding>(row.ValueEncoding!), Core.Storage.StorageKey.ParseBlob(row.ValueKey));
+            : new StoredBlob(value, row.ValueSize ?? 0, row.ValueStoredSize ?? 0, Enum.Parse<BlobEncoding>(row.ValueEncoding!), BlobCatalog.ObjectKey(row.ValueKey));
         var existing = row.ExistingValue is null ? null : new ExistingEntry(row.ExistingValue, row.ExistingMetadata, row.ExistingComplete == 1);
         return new EntryWritePlan(blob, row.ValueGranted > 0, existing);
     }

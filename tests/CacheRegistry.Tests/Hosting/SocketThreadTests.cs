@@ -29,7 +29,7 @@ public sealed class SocketThreadTests
         await using var server = ServerProcess.Start(new Dictionary<string, string?>(backend.Settings) { ["CacheRegistry:SocketThreads"] = SocketThreads.ToString() });
         await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         using var setup = new HttpClient { BaseAddress = server.BaseAddress };
-        var blobs = Enumerable.Range(0, Connections).Select(i => TestData.Random(1_024, i)).ToList();
+        var blobs = Enumerable.Range(0, Connections).Select(i => TestData.Random(5_000, i)).ToList(); // files (not inline): over 4 KiB
         foreach (var blob in blobs) (await setup.PutAsync($"t/cas/{TestData.Digest(blob)}", new ByteArrayContent(blob))).EnsureSuccessStatusCode();
 
         // One connection per client, open first: a connection's requests then run on its socket thread (a new

@@ -16,7 +16,8 @@ public sealed record BlobContent(Stream Stream, long Length, BlobEncoding Encodi
 /// is missing, or not the size the metadata says, is a miss for the client, and the blob is forgotten
 /// at once so the next upload stores it again.
 /// </summary>
-public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCache lookups, CacheMetrics metrics, TimeProvider clock, ILogger<BlobReader> logger)
+public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, InlineContents inline, LookupCache lookups, CacheMetrics metrics, TimeProvider clock,
+    ILogger<BlobReader> logger)
 {
     /// <summary>The encoding the reader sends, given whether the client accepts zstd.</summary>
     public static (long Length, BlobEncoding Encoding) Describe(StoredBlob blob, bool clientAcceptsZstd) =>
@@ -27,6 +28,7 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
     /// <summary>The content, or null when storage has lost the object (a miss for the client).</summary>
     public async Task<BlobContent?> OpenAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken)
     {
+        if (blob.IsInline) return await OpenInlineAsync(blob, clientAcceptsZstd, cancellationToken);
         if (blob.Size == 0 || blob.Key is not { } key) return new BlobContent(Stream.Null, 0, BlobEncoding.Identity, IsLocal: true);
 
         var opened = await store.OpenReadAsync(key, cancellationToken);
@@ -37,27 +39,40 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, LookupCach
             return null;
         }
 
+        return await SendAsync(blob, opened.Content, opened.IsLocal, clientAcceptsZstd);
+    }
+
+    // The bytes are in memory (or a row away): a row deleted since the lookup is a miss, like a lost object, with nothing to forget.
+    private async Task<BlobContent?> OpenInlineAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken)
+    {
+        var content = await inline.ReadAsync(blob, cancellationToken);
+        if (content is null) return null;
+        return await SendAsync(blob, new MemoryStream(content, writable: false), isLocal: true, clientAcceptsZstd);
+    }
+
+    private async Task<BlobContent> SendAsync(StoredBlob blob, Stream stored, bool isLocal, bool clientAcceptsZstd)
+    {
         metrics.StoredBytes.Add(blob.StoredSize, "read");
         var (length, encoding) = Describe(blob, clientAcceptsZstd);
         if (blob.Encoding == BlobEncoding.Zstd && encoding == BlobEncoding.Identity)
         {
             try
             {
-                return new BlobContent(new ZstdDecompressStream(opened.Content, blob.Size), length, encoding, opened.IsLocal);
+                return new BlobContent(new ZstdDecompressStream(stored, blob.Size), length, encoding, isLocal);
             }
             catch
             {
-                await opened.DisposeAsync();
+                await stored.DisposeAsync();
                 throw;
             }
         }
-        return new BlobContent(opened.Content, length, encoding, opened.IsLocal);
+        return new BlobContent(stored, length, encoding, isLocal);
     }
 
     /// <summary>Whether a read would find the object (what HEAD answers, without reading it).</summary>
     public async Task<bool> ExistsAsync(StoredBlob blob, CancellationToken cancellationToken)
     {
-        if (blob.Size == 0 || blob.Key is not { } key) return true;
+        if (blob.Size == 0 || blob.Key is not { } key) return true; // inline: its lookup found its row
         var length = await store.GetLengthAsync(key, cancellationToken);
         if (length == blob.StoredSize) return true;
         await ForgetAsync(blob, key, length is null ? "missing from storage" : $"{length} bytes in storage, not {blob.StoredSize}", cancellationToken);

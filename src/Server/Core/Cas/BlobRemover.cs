@@ -49,8 +49,9 @@ public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTra
     public async Task<bool> DeleteIfUnheldAsync(Sha256Digest digest, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
     {
         if (notAccessedSince is { } since && access.UsedSince(digest, since)) return false;
-        if (await catalog.DeleteIfUnheldAsync(digest, notAccessedSince, cancellationToken) is not { } key) return false;
+        if (await catalog.DeleteIfUnheldAsync(digest, notAccessedSince, cancellationToken) is not { } deleted) return false;
         lookups.InvalidateDigest(digest);
+        if (deleted.Object is not { } key) return true; // inline: its bytes went with its row
         try
         {
             await store.DeleteAsync(key, cancellationToken);

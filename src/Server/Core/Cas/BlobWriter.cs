@@ -1,22 +1,26 @@
 using System.Collections.Concurrent;
 using CacheRegistry.Common.Hashing;
+using CacheRegistry.Server.Configuration;
 using CacheRegistry.Server.Core.Access;
 using CacheRegistry.Server.Core.Errors;
 using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Core.Storage;
 using CacheRegistry.Server.Metadata;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace CacheRegistry.Server.Core.Cas;
 
 /// <summary>
 /// Commits verified uploads: publishes the staged object under a fresh key and records it with the
-/// namespace's grant, in one metadata command. Concurrent uploads of the same new blob on this server
+/// namespace's grant, in one metadata command; a small blob's bytes go into that command instead
+/// (inline: no object, no file to create, and nothing to delete but the row). Concurrent uploads of the same new blob on this server
 /// store it once: the first commits, the others wait for it (or find it stored a moment ago) and discard
 /// their copies, taking over if it fails. Across replicas both may store; the registration that loses
 /// deletes its own object.
 /// </summary>
-public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, CacheMetrics metrics, TimeProvider clock, ILogger<BlobWriter> logger)
+public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, InlineContents inline, IOptions<StorageOptions> storage,
+    CacheMetrics metrics, TimeProvider clock, ILogger<BlobWriter> logger)
     : IDisposable
 {
     private static readonly TimeSpan RecentlyStoredFor = TimeSpan.FromMinutes(1);
@@ -90,6 +94,11 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
 
     private async Task PublishAndRegisterAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
     {
+        if (upload.Content is StagedBytes small && small.Length <= storage.Value.InlineMaxBytes)
+        {
+            await RegisterInlineAsync(ns, upload, small.Memory.ToArray(), addToCommit, cancellationToken);
+            return;
+        }
         var key = StorageKey.ForNewBlob(upload.Digest, upload.Encoding);
         await store.PutAsync(key, upload.Content!, cancellationToken);
         metrics.StoredBytes.Add(upload.StoredSize, "write");
@@ -107,6 +116,17 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
             throw;
         }
         if (winner != key.Value) await DeleteQuietlyAsync(key); // another replica registered the blob first: ours is not referenced
+    }
+
+    private async Task RegisterInlineAsync(NamespaceName ns, IngestedBlob upload, byte[] content, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
+    {
+        var blob = new StoredBlob(upload.Digest, upload.Size, content.Length, upload.Encoding, Key: null);
+        var write = writer.Begin();
+        catalog.Register(write, ns, blob, clock.GetUtcNow(), content);
+        addToCommit?.Invoke(write);
+        await writer.CommitAsync(write, cancellationToken);
+        metrics.StoredBytes.Add(content.Length, "write");
+        inline.Remember(blob, content); // a build reads back what it has just written
     }
 
     public void Dispose() => _recentlyStored.Dispose();

@@ -20,7 +20,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
                 "CacheRegistry.Server.Metadata.BlobRecord",
                 typeof(BlobRecord),
                 baseEntityType,
-                propertyCount: 8,
+                propertyCount: 9,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -33,6 +33,15 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
                 maxLength: 64);
             digest.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             digest.AddAnnotation("Relational:ColumnName", "digest");
+
+            var content = runtimeEntityType.AddProperty(
+                "Content",
+                typeof(byte[]),
+                propertyInfo: typeof(BlobRecord).GetProperty("Content", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(BlobRecord).GetField("<Content>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            content.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            content.AddAnnotation("Relational:ColumnName", "content");
 
             var createdAt = runtimeEntityType.AddProperty(
                 "CreatedAt",

@@ -208,6 +208,10 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         .HasColumnType("character varying(64)")
                         .HasColumnName("digest");
 
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");

@@ -200,6 +200,10 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("digest");
 
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("content");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
