@@ -19,7 +19,7 @@ namespace CacheRegistry.Server.Core.Cas;
 /// their copies, taking over if it fails. Across replicas both may store; the registration that loses
 /// deletes its own object.
 /// </summary>
-public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, InlineContents inline, IOptions<StorageOptions> storage,
+public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWriter writer, IOptions<StorageOptions> storage,
     CacheMetrics metrics, TimeProvider clock, ILogger<BlobWriter> logger)
     : IDisposable
 {
@@ -126,7 +126,6 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
         addToCommit?.Invoke(write);
         await writer.CommitAsync(write, cancellationToken);
         metrics.StoredBytes.Add(content.Length, "write");
-        inline.Remember(blob, content); // a build reads back what it has just written
     }
 
     public void Dispose() => _recentlyStored.Dispose();

@@ -24,7 +24,8 @@ public sealed class InlineContents : IDisposable
     public InlineContents(BlobCatalog catalog, IOptions<StorageOptions> options)
     {
         _catalog = catalog;
-        if (options.Value.InlineCacheBytes > 0) _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.InlineCacheBytes });
+        // Full, the cache sorts all its items to drop the least recently used: a quarter at a time, not 5 %, so that is rare.
+        if (options.Value.InlineCacheBytes > 0) _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.InlineCacheBytes, CompactionPercentage = 0.25 });
     }
 
     /// <summary>The blob's stored bytes, or null when its row has gone or now holds other ones (stored again since).</summary>
@@ -33,13 +34,9 @@ public sealed class InlineContents : IDisposable
         var key = new Key(blob.Digest, blob.Encoding, blob.StoredSize);
         if (_cache is not null && _cache.TryGetValue(key, out byte[]? cached)) return cached;
         var content = await _catalog.ReadInlineContentAsync(blob, cancellationToken);
-        if (content is not null) Remember(blob, content);
+        if (content is not null) _cache?.Set(key, content, new MemoryCacheEntryOptions { Size = content.Length + Overhead });
         return content;
     }
-
-    /// <summary>Keeps bytes just written (or read), for the reads that usually follow.</summary>
-    public void Remember(StoredBlob blob, byte[] content) =>
-        _cache?.Set(new Key(blob.Digest, blob.Encoding, content.Length), content, new MemoryCacheEntryOptions { Size = content.Length + Overhead });
 
     public void Dispose() => _cache?.Dispose();
 
