@@ -62,6 +62,9 @@ internal sealed class CacheEntry
 
     public required string ValueDigest { get; set; }
 
+    /// <summary>The value's size (uncompressed), so that a query of many entries reads no blob rows.</summary>
+    public long ValueSize { get; set; }
+
     /// <summary>Protocol metadata kept with the value (e.g. Turborepo's x-artifact-* headers), as a JSON object.</summary>
     public string? Metadata { get; set; }
 

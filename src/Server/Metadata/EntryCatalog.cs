@@ -84,11 +84,12 @@ public sealed class EntryCatalog
     // 500 keys on SQLite, as written in LINQ (keys IN the list, references counted): 2.8 ms, where its SQL
     // alone took 1.9 ms; counting references took 2.5 ms where this lookup takes 1.4; IN the list 2.0 ms where
     // the keys drive the lookups (MetadataDialect.RowsInList) in 1.3.
+    // The value's size is the entry's own (no blob row read: an inline blob's row holds its bytes too).
     // Complete: every reference the entry was written with is still there. An entry naming only its value
     // (every protocol's but an action result's) has one reference, to the value: one point lookup.
     private static string FindManySql(MetadataDialect dialect) => $$"""
-        SELECT c."key" AS "Key", c.value_digest AS "ValueDigest", b.size AS "Size", c.metadata AS "Metadata"
-        FROM {{dialect.RowsInList("cache_entries", "c", "\"key\"", 2)}} JOIN blobs b ON b.digest = c.value_digest
+        SELECT c."key" AS "Key", c.value_digest AS "ValueDigest", c.value_size AS "Size", c.metadata AS "Metadata"
+        FROM {{dialect.RowsInList("cache_entries", "c", "\"key\"", 2)}}
         WHERE c."namespace" = {0} AND c.kind = {1}
             AND CASE WHEN c.reference_count = 1 AND c.value_digest <> {3}
                 THEN EXISTS (SELECT 1 FROM entry_references r
@@ -129,7 +130,7 @@ public sealed class EntryCatalog
     /// the database refuses it. <paramref name="replaces"/> says whether an entry was there (other
     /// replicas then forget their copy).
     /// </summary>
-    public void Put(MetadataWrite write, EntryAddress address, Sha256Digest value, string? metadata, IReadOnlyCollection<string> references,
+    public void Put(MetadataWrite write, EntryAddress address, Sha256Digest value, long valueSize, string? metadata, IReadOnlyCollection<string> references,
         EntryWriteMode mode, bool replaces, DateTimeOffset now)
     {
         var needs = references.Append(value.Hex).Where(d => d != Sha256Digest.Empty.Hex).Distinct(StringComparer.Ordinal).ToList();
@@ -137,15 +138,15 @@ public sealed class EntryCatalog
         var (ns, kind, key) = (address.Namespace.Value, address.Kind.ToString(), address.Key);
         var onConflict = mode == EntryWriteMode.Overwrite
             ? """
-              DO UPDATE SET value_digest = excluded.value_digest, metadata = excluded.metadata, reference_count = excluded.reference_count,
+              DO UPDATE SET value_digest = excluded.value_digest, value_size = excluded.value_size, metadata = excluded.metadata, reference_count = excluded.reference_count,
                   updated_at = excluded.updated_at, last_access_at = excluded.last_access_at
               """
             : "DO NOTHING";
         write.Batch.Add($$"""
-            INSERT INTO cache_entries ("namespace", kind, "key", value_digest, metadata, reference_count, created_at, updated_at, last_access_at, hit_count)
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6}, {6}, 0)
+            INSERT INTO cache_entries ("namespace", kind, "key", value_digest, value_size, metadata, reference_count, created_at, updated_at, last_access_at, hit_count)
+            VALUES ({0}, {1}, {2}, {3}, {7}, {4}, {5}, {6}, {6}, {6}, 0)
             ON CONFLICT ("namespace", kind, "key") {{onConflict}}
-            """, ns, kind, key, value.Hex, metadata, needs.Count, time);
+            """, ns, kind, key, value.Hex, metadata, needs.Count, time, valueSize);
         _presence.AddEntry(ns, kind, key); // before the write is sent, like a grant (BlobCatalog.Grant)
         if (mode == EntryWriteMode.Overwrite)
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Metadata;
 using CacheRegistry.Tests.Infrastructure;
@@ -39,6 +41,7 @@ public sealed class MigrationTests(BackendInfrastructure infrastructure) : Serve
                 INSERT INTO cache_entries ("namespace", kind, "key", value_digest, created_at, updated_at, last_access_at, hit_count) VALUES ('default', 'Action', {2}, {0}, {1}, {1}, {1}, 0);
                 INSERT INTO cache_entries ("namespace", kind, "key", value_digest, created_at, updated_at, last_access_at, hit_count) VALUES ('default', 'Action', {3}, {0}, {1}, {1}, {1}, 0);
                 INSERT INTO entry_references ("namespace", kind, "key", digest) VALUES ('default', 'Action', {3}, {4});
+                INSERT INTO cache_entries ("namespace", kind, "key", value_digest, created_at, updated_at, last_access_at, hit_count) VALUES ('default', 'Turborepo', 'feed0000cafe0000', {0}, {1}, {1}, {1}, 0);
                 INSERT INTO artifact_versions ("namespace", name, version, full_version, is_prerelease, manifest_digest, manifest, signatures, yanked, created_at, publisher, total_size)
                     VALUES ('default', 'tool', '1.0.0', '1.0.0', false, {5}, {6}, '[]', false, {1}, 'ci', 30000);
                 """, heldDigest, at, actionKey, danglingKey, absent, new string('a', 64),
@@ -52,6 +55,9 @@ public sealed class MigrationTests(BackendInfrastructure infrastructure) : Serve
         Assert.Equal(held, await Http.GetByteArrayAsync($"cas/{heldDigest}"));
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"ac/{actionKey}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"ac/{danglingKey}")).StatusCode); // it named a blob nobody had
+        // Its value's size is the entry's own now, taken from the blob row.
+        var query = await Http.PostAsJsonAsync("v8/artifacts?slug=default", new { hashes = new[] { "feed0000cafe0000" } });
+        Assert.Equal(30_000, (await query.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("feed0000cafe0000").GetProperty("size").GetInt64());
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("api/v1/artifacts/tool/resolve?spec=1.0.0")).StatusCode);
         // The artifact's file is pinned: deleting it by hand is refused while the version exists.
         Assert.Equal(HttpStatusCode.Conflict, (await Http.DeleteAsync($"api/v1/cas/{heldDigest}")).StatusCode);

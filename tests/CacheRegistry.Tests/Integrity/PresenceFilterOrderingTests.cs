@@ -26,7 +26,7 @@ public sealed class PresenceFilterOrderingTests(BackendInfrastructure infrastruc
         // The write is built, not sent: what a reader may see in the moment the commit takes.
         var write = Server.Services.GetRequiredService<MetadataWriter>().Begin();
         Server.Services.GetRequiredService<BlobCatalog>().Grant(write, NamespaceName.Default, digest, DateTimeOffset.UtcNow);
-        Server.Services.GetRequiredService<EntryCatalog>().Put(write, address, digest, metadata: null, references: [], EntryWriteMode.Overwrite,
+        Server.Services.GetRequiredService<EntryCatalog>().Put(write, address, digest, valueSize: 1, metadata: null, references: [], mode: EntryWriteMode.Overwrite,
             replaces: false, DateTimeOffset.UtcNow);
 
         Assert.True(filter.MayHoldBlob(NamespaceName.Default, digest));

@@ -100,7 +100,7 @@ public sealed class EntryStore(
         }
 
         void AddEntry(MetadataWrite write) =>
-            entries.Put(write, address, upload.Digest, metadataJson, references, mode, replaces: plan.Existing is not null, clock.GetUtcNow());
+            entries.Put(write, address, upload.Digest, upload.Size, metadataJson, references, mode, replaces: plan.Existing is not null, clock.GetUtcNow());
         try
         {
             await CommitAsync(address.Namespace, upload, plan, AddEntry, cancellationToken);

@@ -12,7 +12,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.PostgreSQL
     public partial class PostgresCacheDbContextModel
     {
         private PostgresCacheDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a0f92cda-27f4-4dd4-9bc2-68a84eb1f0e3"), entityTypeCount: 18)
+            : base(skipDetectChanges: false, modelId: new Guid("498537de-05fb-447c-8c2f-61628493c365"), entityTypeCount: 18)
         {
         }
 

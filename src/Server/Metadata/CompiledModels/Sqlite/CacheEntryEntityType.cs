@@ -20,7 +20,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
                 "CacheRegistry.Server.Metadata.CacheEntry",
                 typeof(CacheEntry),
                 baseEntityType,
-                propertyCount: 10,
+                propertyCount: 11,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -110,6 +110,14 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
                 propertyInfo: typeof(CacheEntry).GetProperty("ValueDigest", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(CacheEntry).GetField("<ValueDigest>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
             valueDigest.AddAnnotation("Relational:ColumnName", "value_digest");
+
+            var valueSize = runtimeEntityType.AddProperty(
+                "ValueSize",
+                typeof(long),
+                propertyInfo: typeof(CacheEntry).GetProperty("ValueSize", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CacheEntry).GetField("<ValueSize>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0L);
+            valueSize.AddAnnotation("Relational:ColumnName", "value_size");
 
             var key0 = runtimeEntityType.AddKey(
                 new[] { @namespace, kind, key });

@@ -11,7 +11,7 @@ namespace CacheRegistry.Server.Metadata.CompiledModels.Sqlite
     public partial class SqliteCacheDbContextModel
     {
         private SqliteCacheDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f9bdb226-d6c5-4a3d-83cd-e1dc86565cf6"), entityTypeCount: 18)
+            : base(skipDetectChanges: false, modelId: new Guid("32d23921-0a0e-439e-9916-d77a98e0eafa"), entityTypeCount: 18)
         {
         }
 

@@ -297,6 +297,10 @@ namespace CacheRegistry.Server.Metadata.Migrations.PostgreSQL
                         .HasColumnType("text")
                         .HasColumnName("value_digest");
 
+                    b.Property<long>("ValueSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value_size");
+
                     b.HasKey("Namespace", "Kind", "Key");
 
                     b.HasIndex("LastAccessAt");

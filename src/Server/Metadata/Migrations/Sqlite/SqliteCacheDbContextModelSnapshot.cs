@@ -289,6 +289,10 @@ namespace CacheRegistry.Server.Metadata.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("value_digest");
 
+                    b.Property<long>("ValueSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value_size");
+
                     b.HasKey("Namespace", "Kind", "Key");
 
                     b.HasIndex("LastAccessAt");
