@@ -80,6 +80,10 @@ public sealed class HeadlessChromium : IDisposable
         {
             return true;
         }
+        catch (UnknownErrorException e) when (e.Message.Contains("does not belong to the document", StringComparison.Ordinal))
+        {
+            return true; // asked while the old document was being replaced
+        }
     }
 
     /// <summary>Saves the whole page (the window is made as tall as the page first).</summary>
