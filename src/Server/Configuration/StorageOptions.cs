@@ -18,7 +18,7 @@ public sealed class StorageOptions : IValidatedOptions
     [Description("Root of the filesystem store. Default: blobs in the data directory.")]
     public string? Path { get; set; }
 
-    [Description("Blobs this small or smaller (as stored) are kept in the metadata database with their row, committed with it, instead of as objects in the blob store (0: none).")]
+    [Description("Blobs this small or smaller as stored are kept in the metadata database with their row, committed with it, instead of as objects in the blob store (0: none). A body the client sends zstd-compressed is kept as it came, as an object.")]
     public ByteSize InlineMaxBytes { get; set; } = new(4096);
 
     [Description("Memory for the bytes of recently used inline blobs, so that a hit on one reads no database.")]

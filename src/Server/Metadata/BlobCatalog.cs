@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Core.Cas;
@@ -17,7 +18,7 @@ public sealed record BlobCandidate(Sha256Digest Digest, long StoredSize, DateTim
 public sealed record BlobLocation(Sha256Digest Digest, StorageKey Key, DateTimeOffset CreatedAt);
 
 /// <summary>A blob whose row was deleted, and its object, for the caller to delete (none for an inline blob).</summary>
-public sealed record DeletedBlob(StorageKey? Object);
+public sealed record DeletedBlob(StorageKey? ObjectKey);
 
 /// <summary>How an eviction ended.</summary>
 public enum EvictionOutcome { Evicted, NotHeld, Pinned }
@@ -54,6 +55,7 @@ public sealed class BlobCatalog
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var found = await db.Blobs.AsNoTracking()
             .Where(b => b.Digest == digest.Hex)
+            .Select(WithoutContent)
             .Select(b => new { Blob = b, Granted = db.NamespaceBlobs.Any(g => g.Namespace == ns.Value && g.Digest == b.Digest) })
             .FirstOrDefaultAsync(cancellationToken);
         return found is null ? new BlobLookup(null, false) : new BlobLookup(ToStoredBlob(found.Blob), found.Granted);
@@ -66,7 +68,7 @@ public sealed class BlobCatalog
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var blob = await (
             from grant in db.NamespaceBlobs
-            join b in db.Blobs on grant.Digest equals b.Digest
+            join b in db.Blobs.Select(WithoutContent) on grant.Digest equals b.Digest
             where grant.Namespace == ns.Value && grant.Digest == digest.Hex
             select b).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
         return blob is null ? null : ToStoredBlob(blob);
@@ -355,6 +357,13 @@ public sealed class BlobCatalog
             """);
         if (lockRows is not null) batch.Add(lockRows, parameters);
     }
+
+    /// <summary>A blob row without an inline blob's bytes, which a lookup does not need (<see cref="InlineContents"/> reads them for a hit).</summary>
+    internal static readonly Expression<Func<BlobRecord, BlobRecord>> WithoutContent = b => new BlobRecord
+    {
+        Digest = b.Digest, Size = b.Size, StoredSize = b.StoredSize, Encoding = b.Encoding, StorageKey = b.StorageKey,
+        CreatedAt = b.CreatedAt, LastAccessAt = b.LastAccessAt, HitCount = b.HitCount,
+    };
 
     internal static StoredBlob ToStoredBlob(BlobRecord blob) => blob.Size == 0
         ? StoredBlob.Empty

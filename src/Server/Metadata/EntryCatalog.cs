@@ -56,7 +56,7 @@ public sealed class EntryCatalog
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var found = await (
             from entry in db.CacheEntries
-            join value in db.Blobs on entry.ValueDigest equals value.Digest
+            join value in db.Blobs.Select(BlobCatalog.WithoutContent) on entry.ValueDigest equals value.Digest
             where entry.Namespace == address.Namespace.Value && entry.Kind == address.Kind && entry.Key == address.Key
             select new
             {
@@ -84,11 +84,14 @@ public sealed class EntryCatalog
     // 500 keys on SQLite, as written in LINQ (keys IN the list, references counted): 2.8 ms, where its SQL
     // alone took 1.9 ms; counting references took 2.5 ms where this lookup takes 1.4; IN the list 2.0 ms where
     // the keys drive the lookups (MetadataDialect.RowsInList) in 1.3.
-    // The value's size is the entry's own (no blob row read: an inline blob's row holds its bytes too).
+    // The value's size is the entry's own (no blob row read: an inline blob's row holds its bytes too); 0 for a
+    // non-empty value means a server from before value_size wrote the entry (a rolling upgrade): the blob row says.
     // Complete: every reference the entry was written with is still there. An entry naming only its value
     // (every protocol's but an action result's) has one reference, to the value: one point lookup.
     private static string FindManySql(MetadataDialect dialect) => $$"""
-        SELECT c."key" AS "Key", c.value_digest AS "ValueDigest", c.value_size AS "Size", c.metadata AS "Metadata"
+        SELECT c."key" AS "Key", c.value_digest AS "ValueDigest",
+            CASE WHEN c.value_size > 0 OR c.value_digest = {3} THEN c.value_size
+                ELSE COALESCE((SELECT b.size FROM blobs b WHERE b.digest = c.value_digest), 0) END AS "Size", c.metadata AS "Metadata"
         FROM {{dialect.RowsInList("cache_entries", "c", "\"key\"", 2)}}
         WHERE c."namespace" = {0} AND c.kind = {1}
             AND CASE WHEN c.reference_count = 1 AND c.value_digest <> {3}

@@ -339,19 +339,19 @@ public sealed class CacheServerContractTests(BackendInfrastructure infrastructur
     [BackendFact]
     public async Task A_content_length_shorter_than_the_body_is_caught_by_the_digest()
     {
-        var body = TestData.Random(1000);
+        var body = TestData.Random(5000);
         var digest = TestData.Digest(body);
         using var socket = new TcpClient();
         await socket.ConnectAsync(Server.BaseAddress.Host, Server.BaseAddress.Port);
         var stream = socket.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT /cas/{digest} HTTP/1.1\r\nHost: {Server.BaseAddress.Authority}\r\nContent-Length: 100\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT /cas/{digest} HTTP/1.1\r\nHost: {Server.BaseAddress.Authority}\r\nContent-Length: 4500\r\n\r\n")); // over 4 KiB: stored, the part would be an object
         await stream.WriteAsync(body);
         var reply = new byte[64];
         var read = await stream.ReadAsync(reply);
         Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(reply, 0, read));
 
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{digest}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{TestData.Digest(body[..100])}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{TestData.Digest(body[..4500])}")).StatusCode);
         Assert.Empty(await Backend.ListStoredObjectsAsync());
     }
 

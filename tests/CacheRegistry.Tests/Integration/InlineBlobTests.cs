@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using CacheRegistry.Common.Api;
 using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
@@ -83,16 +84,21 @@ public sealed class InlineBlobTests(BackendInfrastructure infrastructure) : Serv
         var digest = await PutAsync(content);
 
         // The repair finds no object for it, which an inline blob never has: it stays.
-        Assert.True((await Http.PostAsync("api/v1/admin/gc", null)).IsSuccessStatusCode);
+        var report = await (await Http.PostAsync("api/v1/admin/gc", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(report.GetProperty("ran").GetBoolean());
+        Assert.Equal(0, report.GetProperty("repairedBlobs").GetInt64());
         Assert.Equal(content, await ReadAsync(Http, content, zstd: false));
 
         Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"api/v1/cas/{digest}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"cas/{digest}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/v1/blobs/{digest}")).StatusCode);
 
-        // Stored again, it is served again.
+        // Stored again, it is served again, from its new row.
         await PutAsync(content);
+        Server = await Server.RestartAsync();
         Assert.Equal(content, await ReadAsync(Http, content, zstd: false));
+        var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"cas/{digest}"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
 
     [BackendFact]

@@ -47,7 +47,7 @@ public sealed class GcRaceTests(BackendInfrastructure infrastructure) : ServerTe
                     TestData.Random(20_000, seed: writer * 1_000_000 + step),
                     TestData.Random(20_000, seed: 900_000_000 + step % 25), // shared by many steps
                     TestData.Compressible(15_000, seed: writer * 1_000_000 + step),
-                    TestData.Random(1_000, seed: 800_000_000 + writer * 1_000_000 + step), // inline: kept in its metadata row
+                    TestData.Random(1_000, seed: 800_000_000 + step % 25), // inline (kept in its metadata row), shared: evicted and stored again
                 };
                 var key = TestData.Digest(Encoding.UTF8.GetBytes($"step {writer} {step}"));
                 if (!await WriteStepAsync(key, outputs)) Interlocked.Increment(ref refusedWrites);

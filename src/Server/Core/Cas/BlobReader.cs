@@ -43,11 +43,16 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, InlineCont
     }
 
     // The bytes are in memory (or a row away): a row deleted since the lookup is a miss, like a lost object, with nothing to forget.
-    private async Task<BlobContent?> OpenInlineAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken)
+    private async Task<BlobContent?> OpenInlineAsync(StoredBlob blob, bool clientAcceptsZstd, CancellationToken cancellationToken) =>
+        await ReadInlineAsync(blob, cancellationToken) is { } content
+            ? await SendAsync(blob, new MemoryStream(content, writable: false), isLocal: true, clientAcceptsZstd)
+            : null;
+
+    private async Task<byte[]?> ReadInlineAsync(StoredBlob blob, CancellationToken cancellationToken)
     {
         var content = await inline.ReadAsync(blob, cancellationToken);
-        if (content is null) return null;
-        return await SendAsync(blob, new MemoryStream(content, writable: false), isLocal: true, clientAcceptsZstd);
+        if (content is null) lookups.InvalidateDigest(blob.Digest); // deleted (or stored again otherwise) since it was looked up
+        return content;
     }
 
     private async Task<BlobContent> SendAsync(StoredBlob blob, Stream stored, bool isLocal, bool clientAcceptsZstd)
@@ -72,7 +77,8 @@ public sealed class BlobReader(IBlobStore store, BlobCatalog catalog, InlineCont
     /// <summary>Whether a read would find the object (what HEAD answers, without reading it).</summary>
     public async Task<bool> ExistsAsync(StoredBlob blob, CancellationToken cancellationToken)
     {
-        if (blob.Size == 0 || blob.Key is not { } key) return true; // inline: its lookup found its row
+        if (blob.IsInline) return await ReadInlineAsync(blob, cancellationToken) is not null;
+        if (blob.Size == 0 || blob.Key is not { } key) return true;
         var length = await store.GetLengthAsync(key, cancellationToken);
         if (length == blob.StoredSize) return true;
         await ForgetAsync(blob, key, length is null ? "missing from storage" : $"{length} bytes in storage, not {blob.StoredSize}", cancellationToken);

@@ -51,7 +51,7 @@ public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTra
         if (notAccessedSince is { } since && access.UsedSince(digest, since)) return false;
         if (await catalog.DeleteIfUnheldAsync(digest, notAccessedSince, cancellationToken) is not { } deleted) return false;
         lookups.InvalidateDigest(digest);
-        if (deleted.Object is not { } key) return true; // inline: its bytes went with its row
+        if (deleted.ObjectKey is not { } key) return true; // inline: its bytes went with its row
         try
         {
             await store.DeleteAsync(key, cancellationToken);

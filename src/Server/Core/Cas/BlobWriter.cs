@@ -94,7 +94,7 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
 
     private async Task PublishAndRegisterAsync(NamespaceName ns, IngestedBlob upload, Action<MetadataWrite>? addToCommit, CancellationToken cancellationToken)
     {
-        if (upload.Content is StagedBytes small && small.Length <= storage.Value.InlineMaxBytes)
+        if (upload.Content is StagedBytes { Length: > 0 } small && small.Length <= storage.Value.InlineMaxBytes)
         {
             await RegisterInlineAsync(ns, upload, small.Memory.ToArray(), addToCommit, cancellationToken);
             return;
