@@ -78,10 +78,9 @@ public sealed class BlobCatalog
     public async Task<byte[]?> ReadInlineContentAsync(StoredBlob blob, CancellationToken cancellationToken)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var content = await db.Blobs.AsNoTracking()
+        return await db.Blobs.AsNoTracking()
             .Where(b => b.Digest == blob.Digest.Hex && b.Encoding == blob.Encoding && b.StoredSize == blob.StoredSize)
             .Select(b => b.Content).FirstOrDefaultAsync(cancellationToken);
-        return content?.Length == blob.StoredSize ? content : null;
     }
 
     /// <summary>Which of the digests the namespace holds: one set-based query (the list travels as one parameter).</summary>
