@@ -1,4 +1,5 @@
 using System.Text;
+using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Common.IO;
 
@@ -25,6 +26,18 @@ public static class TestData
     }
 
     public static Sha256Digest Digest(byte[] content) => Sha256Digest.Of(content);
+
+    /// <summary>A response's body, checked against the length the server declared, and decoded when it is zstd.</summary>
+    public static async Task<byte[]> BodyAsync(HttpResponseMessage response)
+    {
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(response.Content.Headers.ContentLength, bytes.Length);
+        if (!response.Content.Headers.ContentEncoding.Contains("zstd")) return bytes;
+        await using var decompressed = new ZstdDecompressStream(new MemoryStream(bytes));
+        using var plain = new MemoryStream();
+        await decompressed.CopyToAsync(plain);
+        return plain.ToArray();
+    }
 }
 
 /// <summary>A stream of <paramref name="length"/> pseudo-random bytes made as it is read: large content, no large buffer.</summary>

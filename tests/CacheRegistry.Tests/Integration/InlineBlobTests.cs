@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CacheRegistry.Common.Api;
-using CacheRegistry.Common.Compression;
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Tests.Infrastructure;
 
@@ -126,12 +125,6 @@ public sealed class InlineBlobTests(BackendInfrastructure infrastructure) : Serv
         if (zstd) request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("zstd"));
         var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal(response.Content.Headers.ContentLength, body.Length);
-        if (!response.Content.Headers.ContentEncoding.Contains("zstd")) return body;
-        await using var decompressed = new ZstdDecompressStream(new MemoryStream(body));
-        using var plain = new MemoryStream();
-        await decompressed.CopyToAsync(plain);
-        return plain.ToArray();
+        return await TestData.BodyAsync(response);
     }
 }

@@ -37,7 +37,7 @@ public sealed class ReplicaTests(BackendInfrastructure infrastructure) : ServerT
             {
                 var read = await replica.Http.SendAsync(Get(digest, zstd));
                 Assert.True(read.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"the replica answered {read.StatusCode}");
-                if (read.StatusCode == HttpStatusCode.OK) Assert.Equal(content, await BodyAsync(read));
+                if (read.StatusCode == HttpStatusCode.OK) Assert.Equal(content, await TestData.BodyAsync(read));
             }
             if ((await replica.Http.SendAsync(Get(digest, zstd: true))).StatusCode == HttpStatusCode.OK) break;
             Assert.True(DateTime.UtcNow < deadline + TimeSpan.FromSeconds(1), "the replica does not serve the re-uploaded blob");
@@ -106,19 +106,7 @@ public sealed class ReplicaTests(BackendInfrastructure infrastructure) : ServerT
     {
         var response = await http.SendAsync(Get(digest, zstd));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await BodyAsync(response);
-    }
-
-    // Checks the length the server declared against what it sent, and decodes a zstd body.
-    private static async Task<byte[]> BodyAsync(HttpResponseMessage response)
-    {
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal(response.Content.Headers.ContentLength, bytes.Length);
-        if (!response.Content.Headers.ContentEncoding.Contains("zstd")) return bytes;
-        await using var decompressed = new ZstdDecompressStream(new MemoryStream(bytes));
-        using var plain = new MemoryStream();
-        await decompressed.CopyToAsync(plain);
-        return plain.ToArray();
+        return await TestData.BodyAsync(response);
     }
 
     private static byte[] Compress(byte[] content, int level)
