@@ -9,8 +9,11 @@ public readonly record struct Sha256Digest
 {
     public const int HexLength = 64;
 
+    /// <summary>The digest of zero bytes, as text (for SQL written once).</summary>
+    public const string EmptyHex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
     /// <summary>The digest of zero bytes; that blob exists everywhere without being stored.</summary>
-    public static readonly Sha256Digest Empty = new("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    public static readonly Sha256Digest Empty = new(EmptyHex);
 
     private static readonly SearchValues<char> LowercaseHex = SearchValues.Create("0123456789abcdef");
 

@@ -57,7 +57,9 @@ public sealed class ChangeFeedService(ChangeLog changes, LookupCache lookups, IL
         switch (change.Kind)
         {
             case "blob" when Sha256Digest.TryParse(change.Key, out var digest):
+                // The namespace's entries whose value the blob was are incomplete now, and not in the log: forget them all.
                 lookups.InvalidateBlob(ns, digest);
+                lookups.InvalidateNamespace(ns);
                 break;
             case "entry":
                 var colon = change.Key.IndexOf(':');

@@ -26,8 +26,9 @@ public enum EvictionOutcome { Evicted, NotHeld, Pinned }
 /// <summary>
 /// Owns the blobs and their namespace grants (<c>blobs</c>, <c>namespace_blobs</c>): which blobs exist,
 /// where their objects are, and which namespaces may see them. Removing a grant removes, in the same
-/// command, every entry of that namespace naming the blob; a blob row is deleted only while no
-/// namespace holds it (the database refuses otherwise).
+/// command, every entry of that namespace naming the blob as an output; an entry whose value it is
+/// reads as incomplete from then on (see <see cref="EntryCatalog"/>). A blob row is deleted only while
+/// no namespace holds it (the database refuses otherwise).
 /// </summary>
 public sealed class BlobCatalog
 {
@@ -171,8 +172,8 @@ public sealed class BlobCatalog
     }
 
     /// <summary>
-    /// Takes the blob from the namespace, with every entry there that names it, atomically; other
-    /// replicas are told through the change log. With <paramref name="notAccessedSince"/>, only when the
+    /// Takes the blob from the namespace, with every entry there that names it as an output, atomically
+    /// (entries whose value it is are incomplete from then on); other replicas are told through the change log. With <paramref name="notAccessedSince"/>, only when the
     /// blob has not been used since (a blob a client was just told is present stays).
     /// </summary>
     public async Task<EvictionOutcome> EvictAsync(NamespaceName ns, Sha256Digest digest, DateTimeOffset now, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)
@@ -233,7 +234,7 @@ public sealed class BlobCatalog
 
     /// <summary>
     /// The blob's object is gone (a crash, a hand-deleted file): forget the blob everywhere at once,
-    /// with the entries naming it, so presence checks stop calling it present and the next upload
+    /// with the entries naming it as an output (those whose value it is are incomplete from then on), so presence checks stop calling it present and the next upload
     /// stores it again. Only while the row still names <paramref name="missing"/>: a blob stored anew
     /// meanwhile stays. Returns whether anything was forgotten.
     /// </summary>

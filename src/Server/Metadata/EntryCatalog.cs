@@ -13,20 +13,22 @@ public sealed record EntryLookup(FoundEntry Entry, bool Complete);
 /// <summary>The entry a write replaces: its value, metadata, and whether every blob it names is still there.</summary>
 public sealed record ExistingEntry(string ValueDigest, string? Metadata, bool Complete);
 
-/// <summary>What writing an entry needs to know: the value blob (if stored), whether the namespace holds it, and the entry replaced.</summary>
-public sealed record EntryWritePlan(StoredBlob? ValueBlob, bool ValueGranted, ExistingEntry? Existing);
+/// <summary>What writing an entry needs to know: the value blob (if stored anywhere) and the entry replaced.</summary>
+public sealed record EntryWritePlan(StoredBlob? ValueBlob, ExistingEntry? Existing);
 
 /// <summary>
 /// Owns the keyed entries and their references (<c>cache_entries</c>, <c>entry_references</c>). An entry
-/// is written with one reference per blob it names (its value, and the outputs an action result
-/// lists); the database refuses a reference to a blob the namespace does not hold, and drops it when
-/// the blob leaves the namespace, so an entry with fewer references than it was written with is
-/// incomplete: it reads as a miss and is removed.
+/// needs its value and the blobs it names besides (the outputs an action result lists) to be held by its
+/// namespace. The value is held through the namespace's grant of it, written in the same commit as the
+/// entry; each other blob is a reference, which the database refuses for a blob the namespace does not
+/// hold and drops when the blob leaves the namespace. An entry whose value the namespace no longer
+/// holds, or with fewer references than it was written with, is incomplete: it reads as a miss and is
+/// removed (by that read, or by garbage collection's sweep).
 /// </summary>
 public sealed class EntryCatalog
 {
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
-    private static readonly EntryWritePlan NothingStored = new(null, false, null);
+    private static readonly EntryWritePlan NothingStored = new(null, null);
 
     private readonly IDbContextFactory<CacheDbContext> _contexts;
     private readonly MetadataDialect _dialect;
@@ -63,11 +65,13 @@ public sealed class EntryCatalog
                 value,
                 entry.Metadata,
                 entry.ReferenceCount,
+                ValueHeld = entry.ValueDigest == EmptyDigest || db.NamespaceBlobs.Any(g => g.Namespace == entry.Namespace && g.Digest == entry.ValueDigest),
                 References = db.EntryReferences.Where(r => r.Namespace == entry.Namespace && r.Kind == entry.Kind && r.Key == entry.Key).Select(r => r.Digest).ToList(),
             }).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
         if (found is null) return null;
         var outputs = found.References.Where(d => d != found.value.Digest).Select(Sha256Digest.Parse).ToList();
-        return new EntryLookup(new FoundEntry(BlobCatalog.ToStoredBlob(found.value), ParseMetadata(found.Metadata), outputs), found.References.Count >= found.ReferenceCount);
+        return new EntryLookup(new FoundEntry(BlobCatalog.ToStoredBlob(found.value), ParseMetadata(found.Metadata), outputs),
+            found.ValueHeld && found.References.Count >= found.ReferenceCount);
     }
 
     /// <summary>Which of the keys exist, complete, with their values' digests and sizes and their metadata; one query.</summary>
@@ -86,23 +90,21 @@ public sealed class EntryCatalog
     // the keys drive the lookups (MetadataDialect.RowsInList) in 1.3.
     // The value's size is the entry's own (no blob row read: an inline blob's row holds its bytes too); 0 for a
     // non-empty value means a server from before value_size wrote the entry (a rolling upgrade): the blob row says.
-    // Complete: every reference the entry was written with is still there. An entry naming only its value
-    // (every protocol's but an action result's) has one reference, to the value: one point lookup.
+    // Complete: the namespace holds the value, and every reference the entry was written with is still there.
+    // An entry naming only its value (every protocol's but an action result's) has no references: one point lookup.
     private static string FindManySql(MetadataDialect dialect) => $$"""
         SELECT c."key" AS "Key", c.value_digest AS "ValueDigest",
             CASE WHEN c.value_size > 0 OR c.value_digest = {3} THEN c.value_size
                 ELSE COALESCE((SELECT b.size FROM blobs b WHERE b.digest = c.value_digest), 0) END AS "Size", c.metadata AS "Metadata"
         FROM {{dialect.RowsInList("cache_entries", "c", "\"key\"", 2)}}
         WHERE c."namespace" = {0} AND c.kind = {1}
-            AND CASE WHEN c.reference_count = 1 AND c.value_digest <> {3}
-                THEN EXISTS (SELECT 1 FROM entry_references r
-                    WHERE r."namespace" = c."namespace" AND r.kind = c.kind AND r."key" = c."key" AND r.digest = c.value_digest)
-                ELSE NOT {{Incomplete("c")}} END
+            AND NOT {{ValueNotHeld("c")}}
+            AND (c.reference_count = 0 OR NOT {{ReferenceMissing("c")}})
         """;
 
     /// <summary>
     /// What a write of <paramref name="value"/> under the address needs to know, in one query: whether
-    /// the value blob is stored and held by the namespace, and the entry it would replace.
+    /// the value blob is stored, and the entry it would replace.
     /// </summary>
     public async Task<EntryWritePlan> PlanWriteAsync(EntryAddress address, Sha256Digest value, CancellationToken cancellationToken)
     {
@@ -110,33 +112,34 @@ public sealed class EntryCatalog
         // namespace after all, storing it again finds the stored copy and keeps that one (BlobWriter).
         if (!value.IsEmpty && !_presence.MayHoldEntry(address) && !_presence.MayHoldBlob(address.Namespace, value)) return NothingStored;
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        var row = (await db.Database.SqlQueryRaw<WritePlanRow>("""
-            SELECT b.storage_key AS "ValueKey", b.size AS "ValueSize", b.stored_size AS "ValueStoredSize", b.encoding AS "ValueEncoding",
-                (SELECT COUNT(*) FROM namespace_blobs g WHERE g."namespace" = {0} AND g.digest = {3}) AS "ValueGranted",
-                e.value_digest AS "ExistingValue", e.metadata AS "ExistingMetadata",
-                CASE WHEN e.reference_count > (SELECT COUNT(*) FROM entry_references r WHERE r."namespace" = {0} AND r.kind = {1} AND r."key" = {2})
-                    THEN 0 ELSE 1 END AS "ExistingComplete"
-            FROM (SELECT 1 AS one) AS single
-            LEFT JOIN blobs b ON b.digest = {3}
-            LEFT JOIN cache_entries e ON e."namespace" = {0} AND e.kind = {1} AND e."key" = {2}
-            """, address.Namespace.Value, address.Kind.ToString(), address.Key, value.Hex).ToListAsync(cancellationToken)).Single();
+        var row = (await db.Database.SqlQueryRaw<WritePlanRow>(WritePlanSql, address.Namespace.Value, address.Kind.ToString(), address.Key, value.Hex).ToListAsync(cancellationToken)).Single();
         var blob = row.ValueKey is null ? null
             : row.ValueSize == 0 ? StoredBlob.Empty
             : new StoredBlob(value, row.ValueSize ?? 0, row.ValueStoredSize ?? 0, Enum.Parse<BlobEncoding>(row.ValueEncoding!), BlobCatalog.ObjectKey(row.ValueKey));
         var existing = row.ExistingValue is null ? null : new ExistingEntry(row.ExistingValue, row.ExistingMetadata, row.ExistingComplete == 1);
-        return new EntryWritePlan(blob, row.ValueGranted > 0, existing);
+        return new EntryWritePlan(blob, existing);
     }
 
+    private static readonly string WritePlanSql = $$"""
+        SELECT b.storage_key AS "ValueKey", b.size AS "ValueSize", b.stored_size AS "ValueStoredSize", b.encoding AS "ValueEncoding",
+            e.value_digest AS "ExistingValue", e.metadata AS "ExistingMetadata",
+            CASE WHEN {{Incomplete("e")}} THEN 0 ELSE 1 END AS "ExistingComplete"
+        FROM (SELECT 1 AS one) AS single
+        LEFT JOIN blobs b ON b.digest = {3}
+        LEFT JOIN cache_entries e ON e."namespace" = {0} AND e.kind = {1} AND e."key" = {2}
+        """;
+
     /// <summary>
-    /// Writes the entry and its references, as part of <paramref name="write"/>: the value blob and every
-    /// digest in <paramref name="references"/> must be held by the namespace when the write commits, or
-    /// the database refuses it. <paramref name="replaces"/> says whether an entry was there (other
-    /// replicas then forget their copy).
+    /// Writes the entry and its references, as part of <paramref name="write"/>: <paramref name="write"/> must
+    /// grant the namespace the value (the entry is incomplete without it), and every digest in
+    /// <paramref name="references"/> must be held by the namespace when the write commits, or the database
+    /// refuses it. <paramref name="replaces"/> says whether an entry was there (other replicas then forget their copy).
     /// </summary>
     public void Put(MetadataWrite write, EntryAddress address, Sha256Digest value, long valueSize, string? metadata, IReadOnlyCollection<string> references,
         EntryWriteMode mode, bool replaces, DateTimeOffset now)
     {
-        var needs = references.Append(value.Hex).Where(d => d != Sha256Digest.Empty.Hex).Distinct(StringComparer.Ordinal).ToList();
+        // The value is held through its grant, not a reference: one row fewer per write, in a table indexed twice.
+        var needs = references.Where(d => d != value.Hex && d != EmptyDigest).Distinct(StringComparer.Ordinal).ToList();
         var time = _dialect.Time(now);
         var (ns, kind, key) = (address.Namespace.Value, address.Kind.ToString(), address.Key);
         var onConflict = mode == EntryWriteMode.Overwrite
@@ -255,7 +258,14 @@ public sealed class EntryCatalog
         }
     }
 
-    private static string Incomplete(string entry) =>
+    private const string EmptyDigest = Sha256Digest.EmptyHex;
+
+    private static string Incomplete(string entry) => $"({ValueNotHeld(entry)} OR {ReferenceMissing(entry)})";
+
+    private static string ValueNotHeld(string entry) =>
+        $$"""({{entry}}.value_digest <> '{{EmptyDigest}}' AND NOT EXISTS (SELECT 1 FROM namespace_blobs g WHERE g."namespace" = {{entry}}."namespace" AND g.digest = {{entry}}.value_digest))""";
+
+    private static string ReferenceMissing(string entry) =>
         $$"""{{entry}}.reference_count > (SELECT COUNT(*) FROM entry_references r WHERE r."namespace" = {{entry}}."namespace" AND r.kind = {{entry}}.kind AND r."key" = {{entry}}."key")""";
 
     private static readonly string IncompleteEntries =
@@ -292,7 +302,6 @@ public sealed class EntryCatalog
         public long? ValueSize { get; set; }
         public long? ValueStoredSize { get; set; }
         public string? ValueEncoding { get; set; }
-        public long ValueGranted { get; set; }
         public string? ExistingValue { get; set; }
         public string? ExistingMetadata { get; set; }
         public int ExistingComplete { get; set; }

@@ -29,7 +29,17 @@ internal static class IntegrityProbe
     public static async Task<int> IncompleteEntriesAsync(TestServer server)
     {
         await using var db = await Contexts(server).CreateDbContextAsync();
-        return await db.CacheEntries.CountAsync(e => db.EntryReferences.Count(r => r.Namespace == e.Namespace && r.Kind == e.Kind && r.Key == e.Key) < e.ReferenceCount);
+        return await db.CacheEntries.CountAsync(e =>
+            (e.ValueDigest != Sha256Digest.EmptyHex && !db.NamespaceBlobs.Any(g => g.Namespace == e.Namespace && g.Digest == e.ValueDigest))
+            || db.EntryReferences.Count(r => r.Namespace == e.Namespace && r.Kind == e.Kind && r.Key == e.Key) < e.ReferenceCount);
+    }
+
+    /// <summary>References naming their entry's own value (which its grant holds instead, since the migration ValueWithoutReference).</summary>
+    public static async Task<int> ValueReferencesAsync(TestServer server)
+    {
+        await using var db = await Contexts(server).CreateDbContextAsync();
+        return await db.EntryReferences.CountAsync(r =>
+            db.CacheEntries.Any(e => e.Namespace == r.Namespace && e.Kind == r.Kind && e.Key == r.Key && e.ValueDigest == r.Digest));
     }
 
     /// <summary>Drops the entry's reference to the blob, as the cascade of an eviction racing the entry's write does.</summary>
@@ -40,13 +50,13 @@ internal static class IntegrityProbe
     }
 
     /// <summary>
-    /// Writes the entry again with the value <paramref name="value"/> naming <paramref name="outputs"/>, as a
-    /// client's new write of it does (the row updated, its references replaced), in a transaction left open
-    /// until <see cref="OpenWrite.CommitAsync"/>.
+    /// Writes the entry again with the value <paramref name="value"/> (which its namespace must hold) naming
+    /// <paramref name="outputs"/>, as a client's new write of it does (the row updated, its references
+    /// replaced), in a transaction left open until <see cref="OpenWrite.CommitAsync"/>.
     /// </summary>
     public static async Task<OpenWrite> BeginRewriteAsync(TestServer server, string key, Sha256Digest value, params Sha256Digest[] outputs)
     {
-        Sha256Digest[] references = [value, .. outputs];
+        var references = outputs;
         var write = await OpenWrite.BeginAsync(server);
         var db = write.Database;
         await db.Database.ExecuteSqlRawAsync("""UPDATE cache_entries SET value_digest = {1}, reference_count = {2} WHERE "key" = {0}""",

@@ -62,6 +62,7 @@ public sealed class MigrationTests(BackendInfrastructure infrastructure) : Serve
         // The artifact's file is pinned: deleting it by hand is refused while the version exists.
         Assert.Equal(HttpStatusCode.Conflict, (await Http.DeleteAsync($"api/v1/cas/{heldDigest}")).StatusCode);
         Assert.Equal(0, await IntegrityProbe.IncompleteEntriesAsync(Server));
+        Assert.Equal(0, await IntegrityProbe.ValueReferencesAsync(Server));
     }
 
     // Everything the migrations create, so the first release's schema can be built from scratch.

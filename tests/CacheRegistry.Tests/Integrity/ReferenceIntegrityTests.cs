@@ -305,7 +305,39 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         }
     }
 
-    // The query judges an entry that names only its value by that one reference (a short path); an empty value names none.
+    // An entry's value is held through its namespace's grant, not a reference. Taking the value out of the
+    // namespace leaves its entries incomplete: a miss at once (the read removes the entry), until the value is
+    // granted again (writing one of them again does); garbage collection's next pass removes those left.
+    [BackendFact]
+    public async Task An_entry_whose_value_leaves_the_namespace_is_a_miss_until_written_again()
+    {
+        var value = TestData.Random(BlobSize, seed: 1);
+        var other = TestData.Random(BlobSize, seed: 2);
+        foreach (var (key, content) in new[] { ("read", value), ("rewritten", value), ("left", other) })
+        {
+            Assert.True((await Http.PutAsync($"cache/{key}", new ByteArrayContent(content))).IsSuccessStatusCode);
+        }
+        Assert.True((await Http.PutAsync($"team/cas/{TestData.Digest(value)}", new ByteArrayContent(value))).IsSuccessStatusCode); // stays stored for team
+        Assert.Equal(value, await Http.GetByteArrayAsync("cache/read")); // in the lookup cache too
+
+        foreach (var content in new[] { value, other })
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"api/v1/cas/{TestData.Digest(content)}")).StatusCode);
+        }
+        Assert.Equal(3, await IntegrityProbe.IncompleteEntriesAsync(Server));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/read")).StatusCode);
+        Assert.True((await Http.PutAsync("cache/rewritten", new ByteArrayContent(value))).IsSuccessStatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("cache/rewritten"));
+        Assert.Equal(1, await IntegrityProbe.IncompleteEntriesAsync(Server)); // "left"
+
+        var report = await GcAsync(Http);
+        Assert.Equal(1, report.GetProperty("removedIncompleteEntries").GetInt64());
+        Assert.Equal(0, await IntegrityProbe.IncompleteEntriesAsync(Server));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/left")).StatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("cache/rewritten"));
+    }
+
+    // The query judges an entry that names only its value by the namespace's grant of it (a short path); an empty value needs none.
     [BackendFact]
     public async Task A_query_reports_an_entry_present_only_while_every_blob_it_names_is_there()
     {
@@ -316,7 +348,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
             var put = new HttpRequestMessage(HttpMethod.Put, $"v8/artifacts/{hashes[i]}?slug=team") { Content = new ByteArrayContent(values[i]) };
             Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(put)).StatusCode);
         }
-        await IntegrityProbe.DropReferenceAsync(Server, hashes[0], TestData.Digest(values[0]));
+        await IntegrityProbe.RemoveGrantsAsync(Server, TestData.Digest(values[0]));
 
         var query = await Http.PostAsJsonAsync("v8/artifacts?slug=team", new { hashes });
         var answer = await query.Content.ReadFromJsonAsync<JsonElement>();

@@ -66,6 +66,13 @@ public sealed class ReplicaTests(BackendInfrastructure infrastructure) : ServerT
         await WithinBoundAsync("a deleted blob", async () =>
             (await replica.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"cas/{digest}"))).StatusCode == HttpStatusCode.NotFound
             && (await replica.Http.GetAsync($"cas/{digest}")).StatusCode == HttpStatusCode.NotFound);
+
+        // An entry whose value is deleted stays in the database, incomplete; the replica forgets it all the same.
+        var value = TestData.Random(3_000, seed: 3);
+        Assert.True((await Http.PutAsync("cache/k2", new ByteArrayContent(value))).IsSuccessStatusCode);
+        Assert.Equal(value, await replica.Http.GetByteArrayAsync("cache/k2"));
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"api/v1/cas/{TestData.Digest(value)}")).StatusCode);
+        await WithinBoundAsync("an entry whose value was deleted", async () => (await replica.Http.GetAsync("cache/k2")).StatusCode == HttpStatusCode.NotFound);
     }
 
     [BackendFact]

@@ -125,10 +125,12 @@ public sealed class EntryStore(
         return deleted;
     }
 
+    // The value's grant is written with the entry even when the namespace holds the value already: it is what
+    // holds the value for the entry, so an eviction that took it meanwhile is undone (or, the blob gone, refused).
     private Task CommitAsync(NamespaceName ns, IngestedBlob upload, EntryWritePlan plan, Action<MetadataWrite> addEntry, CancellationToken cancellationToken)
     {
         if (plan.ValueBlob is null) return writer.StoreAsync(ns, upload, addEntry, cancellationToken);
-        if (!plan.ValueGranted && !upload.Digest.IsEmpty) return writer.GrantAsync(ns, upload.Digest, addEntry, cancellationToken);
+        if (!upload.Digest.IsEmpty) return writer.GrantAsync(ns, upload.Digest, addEntry, cancellationToken);
         var write = metadataWriter.Begin();
         addEntry(write);
         return metadataWriter.CommitAsync(write, cancellationToken);
