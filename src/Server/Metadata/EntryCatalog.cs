@@ -180,6 +180,23 @@ public sealed class EntryCatalog
         return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) > 1;
     }
 
+    /// <summary>
+    /// Removes the namespace's entries whose value is <paramref name="value"/>; returns how many. It reads every
+    /// entry of the namespace (no index leads from a value to its entries: each would cost every write), so it is
+    /// for removals by hand; garbage collection leaves such entries incomplete and sweeps them.
+    /// </summary>
+    public async Task<int> RemoveWithValueAsync(NamespaceName ns, Sha256Digest value, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new SqlBatch();
+        batch.Add("""
+            INSERT INTO metadata_changes (at, "namespace", kind, "key")
+            SELECT {2}, "namespace", 'entry', kind || ':' || "key" FROM cache_entries WHERE "namespace" = {0} AND value_digest = {1}
+            """, ns.Value, value.Hex, _dialect.Time(now));
+        batch.Add("""DELETE FROM cache_entries WHERE "namespace" = {0} AND value_digest = {1}""", ns.Value, value.Hex);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        return await _dialect.ExecuteAtomicAsync(db, batch, cancellationToken) / 2;
+    }
+
     /// <summary>Removes the entry if it is (still) incomplete: a blob it names has gone. Called by a read that found it so.</summary>
     public Task RemoveIfIncompleteAsync(EntryAddress address, DateTimeOffset now, CancellationToken cancellationToken) =>
         RemoveIfIncompleteAsync([new EntryKeyRow { Namespace = address.Namespace.Value, Kind = address.Kind.ToString(), Key = address.Key }], now, cancellationToken);

@@ -1,5 +1,7 @@
 using CacheRegistry.Common.Hashing;
 using CacheRegistry.Server.Core.Access;
+using CacheRegistry.Server.Core.Cas;
+using CacheRegistry.Server.Core.Namespaces;
 using CacheRegistry.Server.Metadata;
 using CacheRegistry.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +18,11 @@ internal static class IntegrityProbe
         await using var db = await Contexts(server).CreateDbContextAsync();
         await db.NamespaceBlobs.Where(g => g.Digest == digest.Hex).ExecuteDeleteAsync();
     }
+
+    /// <summary>Evicts the blob from the namespace as garbage collection does (no grace period).</summary>
+    public static async Task EvictAsync(TestServer server, string ns, Sha256Digest digest) =>
+        Assert.Equal(EvictionOutcome.Evicted,
+            await server.Services.GetRequiredService<BlobRemover>().RemoveAsync(NamespaceName.Parse(ns), digest, "test", notAccessedSince: null, default));
 
     /// <summary>Makes every blob look last used at <paramref name="at"/> (after writing what the server counted so far).</summary>
     public static async Task SetLastAccessAsync(TestServer server, DateTimeOffset at)

@@ -305,11 +305,11 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         }
     }
 
-    // An entry's value is held through its namespace's grant, not a reference. Taking the value out of the
-    // namespace leaves its entries incomplete: a miss at once (the read removes the entry), until the value is
-    // granted again (writing one of them again does); garbage collection's next pass removes those left.
+    // An entry's value is held through its namespace's grant, not a reference. An eviction of the value leaves
+    // its entries incomplete: a miss at once (the read removes the entry), until the value is granted again
+    // (writing one of them again does); garbage collection's next pass removes those left.
     [BackendFact]
-    public async Task An_entry_whose_value_leaves_the_namespace_is_a_miss_until_written_again()
+    public async Task An_entry_whose_value_is_evicted_is_a_miss_until_written_again()
     {
         var value = TestData.Random(BlobSize, seed: 1);
         var other = TestData.Random(BlobSize, seed: 2);
@@ -320,10 +320,7 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         Assert.True((await Http.PutAsync($"team/cas/{TestData.Digest(value)}", new ByteArrayContent(value))).IsSuccessStatusCode); // stays stored for team
         Assert.Equal(value, await Http.GetByteArrayAsync("cache/read")); // in the lookup cache too
 
-        foreach (var content in new[] { value, other })
-        {
-            Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"api/v1/cas/{TestData.Digest(content)}")).StatusCode);
-        }
+        foreach (var content in new[] { value, other }) await IntegrityProbe.EvictAsync(Server, "default", TestData.Digest(content));
         Assert.Equal(3, await IntegrityProbe.IncompleteEntriesAsync(Server));
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/read")).StatusCode);
         Assert.True((await Http.PutAsync("cache/rewritten", new ByteArrayContent(value))).IsSuccessStatusCode);
@@ -335,6 +332,21 @@ public sealed class ReferenceIntegrityTests(BackendInfrastructure infrastructure
         Assert.Equal(0, await IntegrityProbe.IncompleteEntriesAsync(Server));
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/left")).StatusCode);
         Assert.Equal(value, await Http.GetByteArrayAsync("cache/rewritten"));
+    }
+
+    // Removing a blob by hand removes the entries whose value it is at once: uploading it again does not bring them back.
+    [BackendFact]
+    public async Task An_entry_whose_value_is_removed_by_hand_is_gone_for_good()
+    {
+        var value = TestData.Random(BlobSize, seed: 1);
+        var digest = TestData.Digest(value);
+        Assert.True((await Http.PutAsync("cache/purged", new ByteArrayContent(value))).IsSuccessStatusCode);
+        Assert.Equal(value, await Http.GetByteArrayAsync("cache/purged"));
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"api/v1/cas/{digest}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/purged")).StatusCode);
+        Assert.True((await Http.PutAsync($"cas/{digest}", new ByteArrayContent(value))).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("cache/purged")).StatusCode);
+        Assert.Equal(0, await IntegrityProbe.IncompleteEntriesAsync(Server));
     }
 
     // The query judges an entry that names only its value by the namespace's grant of it (a short path); an empty value needs none.

@@ -12,7 +12,7 @@ namespace CacheRegistry.Server.Core.Cas;
 /// the blob go with its grant, atomically; a blob no namespace holds any more loses its row, then its
 /// object (metadata first, so nothing ever names a deleted object).
 /// </summary>
-public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTracker access, LookupCache lookups, CacheMetrics metrics, TimeProvider clock,
+public sealed class BlobRemover(BlobCatalog catalog, EntryCatalog entries, IBlobStore store, AccessTracker access, LookupCache lookups, CacheMetrics metrics, TimeProvider clock,
     ILogger<BlobRemover> logger)
 {
     /// <summary>Takes the blob from the namespace and deletes it when no namespace holds it any more.</summary>
@@ -36,14 +36,25 @@ public sealed class BlobRemover(BlobCatalog catalog, IBlobStore store, AccessTra
         return outcome;
     }
 
-    /// <summary>Removes a blob from a namespace by hand, with the entries using it. False when the namespace did not have it.</summary>
-    public async Task<bool> RemoveByHandAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken) =>
-        await RemoveAsync(ns, digest, "deleted", notAccessedSince: null, cancellationToken) switch
+    /// <summary>
+    /// Removes a blob from a namespace by hand, with the entries using it: also those whose value it is, which an
+    /// eviction leaves incomplete (a later upload of the blob would make them hits again). False when the namespace
+    /// did not have it.
+    /// </summary>
+    public async Task<bool> RemoveByHandAsync(NamespaceName ns, Sha256Digest digest, CancellationToken cancellationToken)
+    {
+        switch (await RemoveAsync(ns, digest, "deleted", notAccessedSince: null, cancellationToken))
         {
-            EvictionOutcome.Evicted => true,
-            EvictionOutcome.Pinned => throw DomainException.Conflict($"blob {digest} is a file of a published artifact version; delete the version first"),
-            _ => false,
-        };
+            case EvictionOutcome.Evicted:
+                await entries.RemoveWithValueAsync(ns, digest, clock.GetUtcNow(), cancellationToken);
+                lookups.InvalidateNamespace(ns);
+                return true;
+            case EvictionOutcome.Pinned:
+                throw DomainException.Conflict($"blob {digest} is a file of a published artifact version; delete the version first");
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Deletes the blob's row and object if no namespace holds it. True when it was deleted.</summary>
     public async Task<bool> DeleteIfUnheldAsync(Sha256Digest digest, DateTimeOffset? notAccessedSince, CancellationToken cancellationToken)

@@ -125,8 +125,9 @@ public sealed class EntryStore(
         return deleted;
     }
 
-    // The value's grant is written with the entry even when the namespace holds the value already: it is what
-    // holds the value for the entry, so an eviction that took it meanwhile is undone (or, the blob gone, refused).
+    // The value's grant is written with the entry even when the namespace held the value at the plan: it is what
+    // holds the value for the entry, so an eviction that took it since is undone (or, the blob gone, the write refused).
+    // An eviction committing after the grant's statement leaves the entry incomplete: a miss, never a wrong hit.
     private Task CommitAsync(NamespaceName ns, IngestedBlob upload, EntryWritePlan plan, Action<MetadataWrite> addEntry, CancellationToken cancellationToken)
     {
         if (plan.ValueBlob is null) return writer.StoreAsync(ns, upload, addEntry, cancellationToken);
