@@ -28,7 +28,9 @@ public sealed class BlobWriter(IBlobStore store, BlobCatalog catalog, MetadataWr
     private readonly ConcurrentDictionary<Sha256Digest, Task<bool>> _inFlight = new();
 
     // Blobs this server stored a moment ago: an upload that started before they were stored need not store them again.
-    private readonly MemoryCache _recentlyStored = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+    // Under a stream of new uploads it is always full: a compaction (which sorts every item by its last use) drops
+    // half of it, not 5 % (perf: compacting 5 % at a time took 4.7 % of the request threads' samples).
+    private readonly MemoryCache _recentlyStored = new(new MemoryCacheOptions { SizeLimit = 10_000, CompactionPercentage = 0.5 });
 
     /// <summary>
     /// Stores the upload (unless another upload of the same content does so first) and grants it to the
