@@ -25,14 +25,41 @@ public sealed class AuditCatalog
     {
         // Through the metadata writer: on SQLite a second writing connection would contend for the one write lock.
         var write = _writer.Begin();
+        // In their order, up to ten events a statement (60 parameters: the group commit keeps such a statement
+        // prepared); one with a null in it alone, since a null is written into the statement's text.
+        var rows = new List<AuditEvent>(RowsPerStatement);
         foreach (var e in events)
         {
-            write.Batch.Add("""
-                INSERT INTO audit_events (at, actor, action, "namespace", target, status) VALUES ({0}, {1}, {2}, {3}, {4}, {5})
-                """, _dialect.Time(e.At), Truncate(e.Actor, 256)!, Truncate(e.Action, 128)!, e.Namespace, Truncate(e.Target, 512), e.Status);
+            if (!HasNoNull(e))
+            {
+                AddRows(write, rows);
+                AddRows(write, [e]);
+                continue;
+            }
+            rows.Add(e);
+            if (rows.Count == RowsPerStatement) AddRows(write, rows);
         }
+        AddRows(write, rows);
         await _writer.CommitAsync(write, cancellationToken);
     }
+
+    private const int RowsPerStatement = 10;
+
+    private static readonly string[] InsertRows = [.. Enumerable.Range(1, RowsPerStatement).Select(rows =>
+        "INSERT INTO audit_events (at, actor, action, \"namespace\", target, status) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(row => "(" + string.Join(", ", Enumerable.Range(row * 6, 6).Select(i => $"{{{i}}}")) + ")")))];
+
+    private void AddRows(MetadataWrite write, List<AuditEvent> rows)
+    {
+        if (rows.Count == 0) return;
+        write.Batch.Add(InsertRows[rows.Count - 1], [.. rows.SelectMany(Values)]);
+        rows.Clear();
+    }
+
+    private static bool HasNoNull(AuditEvent e) => e.Namespace is not null && e.Target is not null;
+
+    private object?[] Values(AuditEvent e) =>
+        [_dialect.Time(e.At), Truncate(e.Actor, 256)!, Truncate(e.Action, 128)!, e.Namespace, Truncate(e.Target, 512), e.Status];
 
     /// <summary>The newest records first, filtered.</summary>
     public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)

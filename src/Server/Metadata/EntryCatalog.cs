@@ -140,6 +140,7 @@ public sealed class EntryCatalog
     {
         // The value is held through its grant, not a reference: one row fewer per write, in a table indexed twice.
         var needs = references.Where(d => d != value.Hex && d != EmptyDigest).Distinct(StringComparer.Ordinal).ToList();
+        if (needs.Count > 0 && address.Kind != EntryKind.Action) throw new ArgumentException("only an action result names blobs besides its value", nameof(references));
         var time = _dialect.Time(now);
         var (ns, kind, key) = (address.Namespace.Value, address.Kind.ToString(), address.Key);
         var onConflict = mode == EntryWriteMode.Overwrite
@@ -154,7 +155,8 @@ public sealed class EntryCatalog
             ON CONFLICT ("namespace", kind, "key") {{onConflict}}
             """, ns, kind, key, value.Hex, metadata, needs.Count, time, valueSize);
         _presence.AddEntry(ns, kind, key); // before the write is sent, like a grant (BlobCatalog.Grant)
-        if (mode == EntryWriteMode.Overwrite)
+        // Only an action result names blobs besides its value, so only an action result has references to replace.
+        if (mode == EntryWriteMode.Overwrite && address.Kind == EntryKind.Action)
         {
             write.Batch.Add("""DELETE FROM entry_references WHERE "namespace" = {0} AND kind = {1} AND "key" = {2}""", ns, kind, key);
         }
