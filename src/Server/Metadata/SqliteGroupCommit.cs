@@ -9,7 +9,7 @@ namespace CacheRegistry.Server.Metadata;
 /// gathered while the previous group commits, and written in one transaction. When the database refuses
 /// one of them (a constraint), the group runs again with a savepoint per write, so that one fails alone.
 /// Every caller is answered only after the commit that holds its write (or its failure). One long-lived
-/// connection, with its prepared commands kept.
+/// connection, with its statements prepared once (<see cref="SqliteNativeStatement"/>).
 /// </summary>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
@@ -20,7 +20,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly string _connectionString;
     // Synchronous continuations: the only one wakes the loop's thread, which need not go through the thread pool.
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
-    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteNativeStatement> _prepared = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SqliteConnection? _connection;
 
@@ -113,21 +113,35 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     private string? Run(SqliteConnection connection, PendingWrite pending)
     {
         string? value = null;
+        var parameters = pending.Batch.Parameters;
         foreach (var statement in pending.Batch.Statements)
         {
-            // A statement with many parameters (a long IN list) is a one-off: preparing it would push the hot upload commands out of the cache.
-            using var oneOff = statement.ParameterCount > MaxPreparedParameters ? connection.CreateCommand() : null;
-            if (oneOff is not null) oneOff.CommandText = statement.NamedSql;
-            var command = oneOff ?? Prepared(connection, statement.NamedSql);
-            statement.Bind(command, pending.Batch.Parameters);
-            if (!pending.ReturnsValue)
-            {
-                command.ExecuteNonQuery();
-                continue;
-            }
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
+            // A statement with many parameters (a long IN list) is a one-off: preparing it would push the hot upload statements out of the cache.
+            using var oneOff = statement.ParameterCount > MaxPreparedParameters
+                ? SqliteNativeStatement.Prepare(connection, statement.NamedSql, statement.ParameterCount, persistent: false) : null;
+            var native = oneOff ?? Prepared(connection, statement.NamedSql, statement.ParameterCount);
+            var read = native.TryBind(parameters, statement.FirstParameter, statement.ParameterCount)
+                ? native.Run(pending.ReturnsValue)
+                : RunAsCommand(connection, statement, parameters, pending.ReturnsValue);
+            value ??= read;
         }
+        return value;
+    }
+
+    // A value of a type the native statement does not bind: Microsoft.Data.Sqlite binds it.
+    private static string? RunAsCommand(SqliteConnection connection, SqlStatement statement, IReadOnlyList<object> parameters, bool readFirstValue)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = statement.NamedSql;
+        statement.Bind(command, parameters);
+        if (!readFirstValue)
+        {
+            command.ExecuteNonQuery();
+            return null;
+        }
+        string? value = null;
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
         return value;
     }
 
@@ -140,24 +154,27 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         // NORMAL: in WAL mode a commit survives a crash of the process; the durability flush bounds a power loss.
         // Nearly every write goes through this connection: a 16 MiB page cache keeps the indexes' pages it
         // inserts into. A refused write's statement journal stays in memory (temp_store), not in a temporary file.
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; " + SqliteConnectionSettings.Pragmas);
+        using (var pragmas = connection.CreateCommand())
+        {
+            pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; " + SqliteConnectionSettings.Pragmas;
+            pragmas.ExecuteNonQuery();
+        }
         return _connection = connection;
     }
 
     // False when SQLite has rolled the transaction back itself (a full disk, an I/O error): its error is then the group's.
     private static bool InTransaction(SqliteConnection connection) => SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0;
 
-    private SqliteCommand Prepared(SqliteConnection connection, string sql)
+    private SqliteNativeStatement Prepared(SqliteConnection connection, string sql, int parameterCount)
     {
-        if (_prepared.TryGetValue(sql, out var command)) return command;
+        if (_prepared.TryGetValue(sql, out var statement)) return statement;
         if (_prepared.Count >= MaxPreparedCommands) ForgetPrepared();
-        command = connection.CreateCommand();
-        command.CommandText = sql;
-        _prepared[sql] = command;
-        return command;
+        statement = SqliteNativeStatement.Prepare(connection, sql, parameterCount, persistent: true);
+        _prepared[sql] = statement;
+        return statement;
     }
 
-    private void Execute(SqliteConnection connection, string sql) => Prepared(connection, sql).ExecuteNonQuery();
+    private void Execute(SqliteConnection connection, string sql) => Prepared(connection, sql, parameterCount: 0).Run(readFirstValue: false);
 
     // After a failure the transaction may be open or the connection broken: start afresh with the next group.
     private void Abandon()
@@ -169,7 +186,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     private void ForgetPrepared()
     {
-        foreach (var command in _prepared.Values) command.Dispose();
+        foreach (var statement in _prepared.Values) statement.Dispose();
         _prepared.Clear();
     }
 
