@@ -12,6 +12,8 @@ namespace CacheRegistry.Server.Metadata;
 /// </summary>
 internal sealed class SqliteNativeStatement : IDisposable
 {
+    private static readonly TimeSpan BusyPatience = TimeSpan.FromSeconds(30);
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
     private readonly int[] _slots;
@@ -47,7 +49,10 @@ internal sealed class SqliteNativeStatement : IDisposable
             var slot = _slots[i];
             var rc = values[first + i] switch
             {
-                string text => raw.sqlite3_bind_text16(_statement, slot, text), // SQLite converts to UTF-8 itself: no managed copy
+                // UTF-16, which SQLite converts itself (no managed copy); an empty string through the UTF-8 call, whose
+                // pointer is never null (a null pointer binds NULL, and an empty span may be pinned as one).
+                string { Length: 0 } => raw.sqlite3_bind_text(_statement, slot, ""),
+                string text => raw.sqlite3_bind_text16(_statement, slot, text),
                 long number => raw.sqlite3_bind_int64(_statement, slot, number),
                 int number => raw.sqlite3_bind_int64(_statement, slot, number),
                 bool flag => raw.sqlite3_bind_int64(_statement, slot, flag ? 1 : 0),
@@ -73,13 +78,27 @@ internal sealed class SqliteNativeStatement : IDisposable
         try
         {
             string? value = null;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
             int rc;
-            while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
+            while (true)
             {
-                if (readFirstValue && value is null && raw.sqlite3_column_type(_statement, 0) != raw.SQLITE_NULL)
+                rc = raw.sqlite3_step(_statement);
+                if (rc == raw.SQLITE_ROW)
                 {
-                    value = raw.sqlite3_column_text(_statement, 0).utf8_to_string();
+                    if (readFirstValue && value is null && raw.sqlite3_column_type(_statement, 0) != raw.SQLITE_NULL)
+                    {
+                        value = raw.sqlite3_column_text(_statement, 0).utf8_to_string();
+                    }
+                    continue;
                 }
+                // The lock another connection holds past busy_timeout: tried again for as long as Microsoft.Data.Sqlite's
+                // command did (its default timeout), then an error the caller reports as the database being unavailable.
+                if ((rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED) && value is null && waited.Elapsed < BusyPatience)
+                {
+                    raw.sqlite3_reset(_statement);
+                    continue;
+                }
+                break;
             }
             if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
             return value;

@@ -23,4 +23,15 @@ public sealed class AuditLogTests(BackendInfrastructure infrastructure) : Server
         Assert.Equal(events.Select(e => (e.Actor, e.Action, e.Namespace, e.Target, e.Status)).Reverse(),
             stored.Select(r => (r.Actor, r.Action, r.Namespace, r.Target, r.Status)));
     }
+
+    // Empty strings stay text: SQLite stores a text parameter whose pointer is null as NULL, which the NOT NULL
+    // columns refuse (an inline blob's storage key is empty too) and the nullable ones would keep as no value.
+    [BackendFact]
+    public async Task Empty_strings_are_stored_as_empty_text()
+    {
+        var catalog = Server.Services.GetRequiredService<AuditCatalog>();
+        await catalog.AddAsync([new AuditEvent(DateTimeOffset.UtcNow, "", "", "team", "", 200)], default);
+        var stored = (await catalog.QueryAsync(new AuditQuery(100), default)).Single(r => r.Namespace == "team" && r.Status == 200);
+        Assert.Equal(("", "", ""), (stored.Actor, stored.Action, stored.Target));
+    }
 }
