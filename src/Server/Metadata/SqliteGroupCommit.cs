@@ -120,28 +120,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             using var oneOff = statement.ParameterCount > MaxPreparedParameters
                 ? SqliteNativeStatement.Prepare(connection, statement.NamedSql, statement.ParameterCount, persistent: false) : null;
             var native = oneOff ?? Prepared(connection, statement.NamedSql, statement.ParameterCount);
-            var read = native.TryBind(parameters, statement.FirstParameter, statement.ParameterCount)
-                ? native.Run(pending.ReturnsValue)
-                : RunAsCommand(connection, statement, parameters, pending.ReturnsValue);
+            native.Bind(parameters, statement.FirstParameter, statement.ParameterCount);
+            var read = native.Run(pending.ReturnsValue); // run whatever was read before: every statement of the write
             value ??= read;
         }
-        return value;
-    }
-
-    // A value of a type the native statement does not bind: Microsoft.Data.Sqlite binds it.
-    private static string? RunAsCommand(SqliteConnection connection, SqlStatement statement, IReadOnlyList<object> parameters, bool readFirstValue)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = statement.NamedSql;
-        statement.Bind(command, parameters);
-        if (!readFirstValue)
-        {
-            command.ExecuteNonQuery();
-            return null;
-        }
-        string? value = null;
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) value ??= reader.IsDBNull(0) ? null : reader.GetString(0);
         return value;
     }
 

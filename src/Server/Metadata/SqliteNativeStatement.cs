@@ -7,8 +7,8 @@ namespace CacheRegistry.Server.Metadata;
 /// One statement of the group commit, prepared once and run through SQLite's C API: bind, step, reset.
 /// Microsoft.Data.Sqlite's command did the same with a data reader and a parameter binder per run, which
 /// took about a tenth of the group commit thread's samples under a stream of small uploads (perf).
-/// Values of the types below are bound as Microsoft.Data.Sqlite binds them; for any other type
-/// <see cref="TryBind"/> says no and the caller runs the statement as a command.
+/// Values are bound as Microsoft.Data.Sqlite binds them; the catalogs send SQLite only the types below
+/// (the dialect turns times into numbers), and any other is refused before anything runs.
 /// </summary>
 internal sealed class SqliteNativeStatement : IDisposable
 {
@@ -41,8 +41,9 @@ internal sealed class SqliteNativeStatement : IDisposable
         return new SqliteNativeStatement(db, statement, slots);
     }
 
-    /// <summary>Binds the statement's values (from <paramref name="first"/> on); false, with nothing left bound, when one has a type not bound here.</summary>
-    public bool TryBind(IReadOnlyList<object> values, int first, int count)
+    /// <summary>Binds the statement's values (from <paramref name="first"/> on).</summary>
+    /// <exception cref="NotSupportedException">A value of a type the catalogs never send SQLite.</exception>
+    public void Bind(IReadOnlyList<object> values, int first, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -59,16 +60,16 @@ internal sealed class SqliteNativeStatement : IDisposable
                 double real => raw.sqlite3_bind_double(_statement, slot, real),
                 byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(_statement, slot, 0),
                 byte[] bytes => raw.sqlite3_bind_blob(_statement, slot, bytes),
-                _ => -1,
+                var other => Unsupported(other),
             };
-            if (rc == -1)
-            {
-                raw.sqlite3_clear_bindings(_statement);
-                return false;
-            }
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
-        return true;
+    }
+
+    private int Unsupported(object value)
+    {
+        raw.sqlite3_clear_bindings(_statement);
+        throw new NotSupportedException($"a SQL parameter of type {value.GetType().Name}: bind it in {nameof(SqliteNativeStatement)}");
     }
 
     /// <summary>Runs the bound statement to its end; the first non-null text of its rows' first column when <paramref name="readFirstValue"/>.</summary>
